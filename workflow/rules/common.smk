@@ -1,0 +1,75 @@
+# Config validation, config access and input functions. Nothing else.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+
+from chromcnn.config import (  # noqa: E402
+    load_yaml,
+    merge_extend,
+    peak_source,
+    validate_config,
+)
+from chromcnn.download import is_url  # noqa: E402
+from chromcnn.errors import InputError  # noqa: E402
+from chromcnn.provenance import config_hash  # noqa: E402
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+CONFIG_FILE = str(workflow.configfiles[-1]) if workflow.configfiles else "config.yaml"
+try:
+    if Path(CONFIG_FILE).is_file():
+        load_yaml(CONFIG_FILE)  # rejects duplicate keys (cell types) with their line
+    validate_config(config, SCHEMA, CONFIG_FILE)
+except InputError as err:
+    sys.exit(f"chromcnn error: {err.one_line()}")
+
+GENOME = config["genome"]["name"]
+TASKS = list(config["cell_types"])
+SPLITS = ["train", "valid", "test"]
+CONFIG_HASH = config_hash(config)
+
+
+wildcard_constraints:
+    split="train|valid|test",
+    cell_type="|".join(TASKS),
+    genome=GENOME,
+
+
+def download_params():
+    """Retry settings shared by the download rules."""
+    return config["download"]
+
+
+def local_input(source):
+    """A local source is a real input (reruns when it changes); a URL is not."""
+    return [] if not source or is_url(source) else [source]
+
+
+def peak_source_of(wildcards):
+    return peak_source(config, wildcards.cell_type)[0]
+
+
+def peak_md5_of(wildcards):
+    return peak_source(config, wildcards.cell_type)[1]
+
+
+def blacklist_files():
+    if not config["genome"].get("blacklist"):
+        return []
+    return [f"resources/genome/{GENOME}.blacklist.bed.gz"]
+
+
+def input_provenance():
+    files = [f"resources/genome/{GENOME}.provenance.json"]
+    files += [f"resources/peaks/{t}.provenance.json" for t in TASKS]
+    if config["genome"].get("blacklist"):
+        files.append(f"resources/genome/{GENOME}.blacklist.provenance.json")
+    return files
+
+
+def data_outputs():
+    return [
+        *expand("results/data/{split}.h5", split=SPLITS),
+        "results/data/qc.json",
+        "results/data/split_check.json",
+    ]

@@ -1,0 +1,82 @@
+# Union peaks, labels, negatives and splits (windows.tsv.gz + qc.json), a leakage
+# check, and one-hot HDF5 per split. Layout: ../shared/DESIGN.md.
+
+
+rule build_windows:
+    input:
+        fasta=f"resources/genome/{GENOME}.fa",
+        fai=f"resources/genome/{GENOME}.fa.fai",
+        peaks=expand("resources/peaks/{cell_type}.bed.gz", cell_type=TASKS),
+        blacklist=blacklist_files(),
+        provenance=input_provenance(),
+    output:
+        windows="results/data/windows.tsv.gz",
+        qc="results/data/qc.json",
+    params:
+        tasks=TASKS,
+        sources={t: peak_source(config, t)[0] for t in TASKS},
+        window=config["window"],
+        merge_extend=merge_extend(config),
+        merge=config["merge"],
+        negatives=config["negatives"],
+        peaks=config["peaks"],
+        splits=config["splits"],
+        max_n_fraction=config["max_n_fraction"],
+        seed=config["seed"],
+        config_hash=CONFIG_HASH,
+        config_file=CONFIG_FILE,
+    log:
+        "logs/data/build_windows.log",
+    benchmark:
+        "benchmarks/data/build_windows.tsv"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/build_windows.py"
+
+
+rule check_splits:
+    input:
+        windows="results/data/windows.tsv.gz",
+    output:
+        report="results/data/split_check.json",
+    log:
+        "logs/data/check_splits.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/check_splits.py"
+
+
+rule encode_split:
+    input:
+        windows="results/data/windows.tsv.gz",
+        check="results/data/split_check.json",
+        fasta=f"resources/genome/{GENOME}.fa",
+        fai=f"resources/genome/{GENOME}.fa.fai",
+        genome_provenance=f"resources/genome/{GENOME}.provenance.json",
+    output:
+        h5="results/data/{split}.h5",
+    params:
+        split=lambda wc: wc.split,
+        genome=GENOME,
+        window=config["window"],
+        hdf5=config["hdf5"],
+        config_hash=CONFIG_HASH,
+    log:
+        "logs/data/encode_{split}.log",
+    benchmark:
+        "benchmarks/data/encode_{split}.tsv"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/encode_split.py"

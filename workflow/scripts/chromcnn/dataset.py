@@ -1,0 +1,217 @@
+"""The data stage's driver: peaks -> windows.tsv.gz + qc.json.
+
+All peak files are parsed and checked first (cheap, and where bad input is
+caught); the expensive per-chromosome work starts only when every input is
+good. The output appears only when complete, and a split left with no examples
+stops the run before any HDF5 file is written.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .genome import read_fai
+from .intervals import merge_intervals
+from .peaks import PeakSet, read_peaks
+from .splits import SPLITS
+from .windows import ChromResult, WindowParams, WindowWriter, build_chrom
+
+LOG = logging.getLogger(__name__)
+GC_HIST_BINS = 20
+
+
+def read_blacklist(path: str | Path | None, chrom_sizes: dict[str, int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Blacklist intervals per chromosome, sorted and merged with bedtools.
+
+    Returns
+    -------
+    dict of str to tuple of numpy.ndarray
+        int64 starts and ends per chromosome (chromosomes the genome lacks are ignored).
+    """
+    if not path:
+        return {}
+    import pybedtools
+
+    opener = gzip.open if Path(path).read_bytes()[:2] == b"\x1f\x8b" else open
+    rows = []
+    with opener(path, "rt") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            cols = line.rstrip("\r\n").split("\t") if "\t" in line else line.split()
+            if not cols or cols[0].startswith(("#", "track", "browser")):
+                continue
+            if len(cols) < 3 or not cols[1].isdigit() or not cols[2].isdigit() or int(cols[1]) > int(cols[2]):
+                raise InputError(
+                    "malformed blacklist line",
+                    "each line needs chrom<TAB>start<TAB>end with 0 <= start <= end",
+                    path=path,
+                    line=line_no,
+                )
+            if cols[0] in chrom_sizes:
+                rows.append(f"{cols[0]}\t{cols[1]}\t{cols[2]}\n")
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if rows:
+        merged = pybedtools.BedTool("".join(rows), from_string=True).sort().merge()
+        per: dict[str, list[tuple[int, int]]] = {}
+        for iv in merged:
+            per.setdefault(iv.chrom, []).append((iv.start, iv.end))
+        for chrom, ivs in per.items():
+            arr = np.asarray(ivs, dtype=np.int64)
+            out[chrom] = merge_intervals(arr[:, 0], arr[:, 1])
+        pybedtools.cleanup()
+    return out
+
+
+def read_all_peaks(
+    peak_files: dict[str, str], chrom_sizes: dict[str, int], past_end: str, max_unknown: float,
+    labels: dict[str, str] | None = None,
+) -> list[PeakSet]:
+    """Parse every cell type's peaks (in config order), raising on the first bad file."""
+    labels = labels or {}
+    return [
+        read_peaks(path, name, chrom_sizes, past_end, max_unknown, label=labels.get(name))
+        for name, path in peak_files.items()
+    ]
+
+
+class QC:
+    """Counts and histograms of the windows written."""
+
+    def __init__(self, tasks: list[str]) -> None:
+        self.tasks = tasks
+        self.counts: Counter = Counter()
+        t = len(tasks)
+        self.split_n = {s: Counter() for s in SPLITS}
+        self.split_pos = {s: np.zeros(t, np.int64) for s in SPLITS}
+        self.cooc = np.zeros((t, t), np.int64)
+        self.gc_hist = {k: np.zeros(GC_HIST_BINS, np.int64) for k in ("positive", "negative")}
+        self.gc_sum = Counter()
+
+    def add(self, res: ChromResult) -> None:
+        """Accumulate one chromosome's windows."""
+        bins = np.minimum((res.gc * GC_HIST_BINS).astype(np.int64), GC_HIST_BINS - 1)
+        for kind, mask in (("positive", ~res.is_negative), ("negative", res.is_negative)):
+            self.gc_hist[kind] += np.bincount(bins[mask], minlength=GC_HIST_BINS)
+            self.gc_sum[kind] += float(res.gc[mask].sum())
+        lab = res.labels.astype(np.int64)
+        self.cooc += lab[~res.is_negative].T @ lab[~res.is_negative]
+        for code, name in enumerate(SPLITS):
+            m = res.split == code
+            self.split_n[name]["windows"] += int(m.sum())
+            self.split_n[name]["negatives"] += int((m & res.is_negative).sum())
+            self.split_pos[name] += lab[m].sum(axis=0)
+
+    def summary(self) -> dict:
+        """JSON-ready summary."""
+        splits = {}
+        for name in SPLITS:
+            n = self.split_n[name]["windows"]
+            splits[name] = {
+                "windows": n,
+                "negatives_sampled": self.split_n[name]["negatives"],
+                "positives_per_task": dict(zip(self.tasks, self.split_pos[name].tolist())),
+            }
+        gc = {}
+        for kind, hist in self.gc_hist.items():
+            total = int(hist.sum())
+            gc[kind] = {
+                "n": total,
+                "mean": (self.gc_sum[kind] / total) if total else None,
+                "histogram": hist.tolist(),
+                "bin_edges": np.linspace(0, 1, GC_HIST_BINS + 1).round(3).tolist(),
+            }
+        return {
+            "windows": {k: int(v) for k, v in sorted(self.counts.items())},
+            "splits": splits,
+            "label_cooccurrence": {"tasks": self.tasks, "counts": self.cooc.tolist()},
+            "gc": gc,
+        }
+
+
+def check_splits(summary: dict, config_file: str) -> None:
+    """Raise when a split has no examples (or no positives at all)."""
+    for name in SPLITS:
+        if summary["splits"][name]["windows"] == 0:
+            raise InputError(
+                f"the {name} split has no examples",
+                f"list chromosomes or regions that hold peaks under splits.{'valid' if name == 'train' else name} "
+                "(and leave some for train)",
+                path=config_file,
+            )
+
+
+def build_windows_table(
+    fasta: str,
+    peak_files: dict[str, str],
+    blacklist: str | None,
+    params: WindowParams,
+    out_tsv: str,
+    past_end: str = "clip",
+    max_unknown: float = 0.5,
+    config_file: str = "config.yaml",
+    peak_labels: dict[str, str] | None = None,
+) -> dict:
+    """Run the whole window-building step.
+
+    Parameters
+    ----------
+    fasta : str
+        Plain indexed FASTA (``.fai`` beside it).
+    peak_files : dict of str to str
+        Cell type -> peak file, in task order.
+    blacklist : str or None
+        BED of regions to exclude.
+    params : WindowParams
+    out_tsv : str
+        ``windows.tsv.gz`` to write (atomically).
+    past_end, max_unknown : see :func:`chromcnn.peaks.read_peaks`.
+    config_file : str
+        Named in the error when a split is empty.
+    peak_labels : dict, optional
+        Names to use for peak files in messages.
+
+    Returns
+    -------
+    dict
+        QC summary (peaks per cell type, window counts, splits, GC, co-occurrence).
+    """
+    entries = read_fai(f"{fasta}.fai")
+    sizes = {e.name: e.length for e in entries}
+    tasks = list(peak_files)
+    peaksets = read_all_peaks(peak_files, sizes, past_end, max_unknown, peak_labels)
+    black = read_blacklist(blacklist, sizes)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    qc = QC(tasks)
+    writer = WindowWriter(out_tsv, tasks)
+    ok = False
+    try:
+        for entry in entries:
+            res = build_chrom(entry, fasta, peaksets, black.get(entry.name, empty), params, qc.counts)
+            if res is not None and len(res.starts):
+                writer.write(entry.name, res, params.window)
+                qc.add(res)
+                LOG.info("%s: %d windows", entry.name, len(res.starts))
+        summary = qc.summary()
+        summary["peaks"] = {p.name: p.qc for p in peaksets}
+        check_splits(summary, config_file)
+        ok = True
+    finally:
+        writer.close(ok)
+    return summary
+
+
+def write_json(obj: dict, path: str | Path) -> None:
+    """Write JSON atomically (temporary name, then rename)."""
+    from .download import temp_path
+    import os
+
+    path = Path(path)
+    tmp = temp_path(path)
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+    os.replace(tmp, path)

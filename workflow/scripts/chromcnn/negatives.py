@@ -1,0 +1,98 @@
+"""Negative windows: uniform or GC-matched genomic windows that overlap no peak.
+
+Negatives are drawn inside one chromosome segment at a time (see
+:func:`chromcnn.splits.segments`), ``ratio`` per positive of that segment, so
+every split gets its own matched negatives and none straddles a boundary.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .encode import window_stats
+from .intervals import overlaps_any
+
+MAX_ROUNDS = 40
+
+
+def gc_bin(gc: np.ndarray, n_bins: int) -> np.ndarray:
+    """Bin index of GC fractions in ``n_bins`` equal bins over [0, 1] (int64)."""
+    return np.minimum((np.asarray(gc) * n_bins).astype(np.int64), n_bins - 1)
+
+
+def bin_quota(pos_gc: np.ndarray, ratio: float, n_bins: int) -> np.ndarray:
+    """Negatives wanted per GC bin: ``ratio`` x positives per bin, largest-remainder rounded.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, shape (n_bins,), summing to ``round(ratio * len(pos_gc))``.
+    """
+    want = np.bincount(gc_bin(pos_gc, n_bins), minlength=n_bins) * float(ratio)
+    quota = np.floor(want).astype(np.int64)
+    short = int(round(ratio * len(pos_gc))) - int(quota.sum())
+    if short > 0:
+        order = np.argsort(-(want - quota), kind="stable")
+        quota[order[:short]] += 1
+    return quota
+
+
+def sample_segment(
+    rng: np.random.Generator,
+    codes: np.ndarray,
+    seg: tuple[int, int],
+    window: int,
+    exclude: tuple[np.ndarray, np.ndarray],
+    max_n_fraction: float,
+    quota: np.ndarray,
+    matched: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw negatives in one segment until each GC bin's quota is met (or give up).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    codes : numpy.ndarray
+        uint8 (chrom_len,) base codes.
+    seg : tuple of int
+        Segment ``(start, end)``; windows lie entirely inside it.
+    window : int
+        Window length L.
+    exclude : tuple of numpy.ndarray
+        Sorted disjoint intervals (peaks, positive windows, blacklist) to avoid.
+    max_n_fraction : float
+        Reject windows with more N than this.
+    quota : numpy.ndarray
+        int64 (n_bins,) wanted per GC bin; with ``matched=False`` only its sum counts.
+    matched : bool
+        Match GC bins (gc_matched) or take any GC (random).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        int64 starts (sorted, unique) and float64 GC fractions of the accepted windows.
+    """
+    lo, hi = seg[0], seg[1] - window
+    need = quota.copy() if matched else np.array([quota.sum()])
+    taken: dict[int, float] = {}
+    if hi < lo or need.sum() == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    for _ in range(MAX_ROUNDS):
+        if need.sum() <= 0:
+            break
+        cand = np.unique(rng.integers(lo, hi + 1, size=max(64, 4 * int(need.sum()))))
+        cand = cand[~overlaps_any(cand, cand + window, *exclude)]
+        cand = cand[[c not in taken for c in cand.tolist()]] if taken else cand
+        if len(cand) == 0:
+            continue
+        cand = rng.permutation(cand)
+        gc, nf = window_stats(codes, cand, window)
+        ok = nf <= max_n_fraction
+        cand, gc = cand[ok], gc[ok]
+        bins = gc_bin(gc, len(quota)) if matched else np.zeros(len(cand), np.int64)
+        for start, g, b in zip(cand.tolist(), gc.tolist(), bins.tolist()):
+            if need[b] > 0:
+                need[b] -= 1
+                taken[start] = g
+    starts = np.array(sorted(taken), dtype=np.int64)
+    return starts, np.array([taken[s] for s in starts.tolist()])

@@ -1,0 +1,229 @@
+"""Read BED3+ and narrowPeak files into per-chromosome arrays, strictly.
+
+Accepted: plain or gzip, tab- or whitespace-separated, CRLF line ends,
+``#`` comments, ``track`` and ``browser`` lines, and one header line before the
+first record. Each peak's site is its narrowPeak summit (column 10, offset
+from start) when present, else its midpoint. Peaks on chromosomes that the
+genome lacks are dropped and counted; peaks past a chromosome end are clipped
+or dropped and counted.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+_SKIP_PREFIXES = ("#", "track", "browser")
+
+
+@dataclass
+class PeakSet:
+    """Peaks of one cell type.
+
+    Attributes
+    ----------
+    name : str
+        Cell-type name.
+    by_chrom : dict of str to numpy.ndarray
+        int64 arrays of shape (n, 3): start, end, centre (0-based), sorted by centre.
+    qc : dict
+        Counts: read, kept, dropped_unknown_chrom (+ per chromosome), clipped_past_end,
+        dropped_past_end, dropped_empty, summit_outside_peak, format.
+    """
+
+    name: str
+    by_chrom: dict[str, np.ndarray] = field(default_factory=dict)
+    qc: dict = field(default_factory=dict)
+
+    def count(self) -> int:
+        """Number of peaks kept."""
+        return int(sum(len(a) for a in self.by_chrom.values()))
+
+
+def _open_text(path: str | Path):
+    with open(path, "rb") as handle:
+        magic = handle.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rt", newline="")
+    return open(path, newline="")
+
+
+def _malformed(label: str, line_no: int, problem: str) -> InputError:
+    return InputError(
+        f"malformed peak line: {problem}",
+        "each line needs chrom<TAB>start<TAB>end with integers 0 <= start <= end "
+        "(BED3+ or narrowPeak); fix or delete the line",
+        path=label,
+        line=line_no,
+    )
+
+
+def _parse_int(text: str, label: str, line_no: int, column: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise _malformed(label, line_no, f"{column} {text!r} is not an integer") from None
+
+
+class _Reader:
+    """Accumulates parsed peaks and counts for one file."""
+
+    def __init__(self, label: str, chrom_sizes: dict[str, int], past_end: str) -> None:
+        self.label = label
+        self.sizes = chrom_sizes
+        self.past_end = past_end
+        self.rows: dict[str, list[tuple[int, int, int]]] = {}
+        self.unknown: Counter[str] = Counter()
+        self.counts = Counter()
+        self.narrowpeak = 0
+        self.seen_record = False
+
+    def line(self, text: str, line_no: int) -> None:
+        text = text.rstrip("\r\n")
+        if not text.strip() or text.lstrip().startswith(_SKIP_PREFIXES):
+            return
+        cols = text.split("\t") if "\t" in text else text.split()
+        if len(cols) < 3:
+            raise _malformed(self.label, line_no, f"{len(cols)} column(s), need at least 3")
+        if not self.seen_record and not (cols[1].lstrip("-").isdigit() and cols[2].lstrip("-").isdigit()):
+            self.seen_record = True  # a single header line before the first record
+            return
+        self.seen_record = True
+        start = _parse_int(cols[1], self.label, line_no, "start")
+        end = _parse_int(cols[2], self.label, line_no, "end")
+        if start < 0:
+            raise _malformed(self.label, line_no, f"negative start {start}")
+        if start > end:
+            raise _malformed(self.label, line_no, f"start {start} > end {end}")
+        self.counts["read"] += 1
+        self.narrowpeak += len(cols) >= 10
+        self._add(cols, start, end, line_no)
+
+    def _centre(self, cols: list[str], start: int, end: int, line_no: int) -> int:
+        if len(cols) >= 10:
+            summit = _parse_int(cols[9], self.label, line_no, "summit (column 10)")
+            if summit >= 0:
+                if start + summit < end:
+                    return start + summit
+                self.counts["summit_outside_peak"] += 1
+        return (start + end) // 2
+
+    def _add(self, cols: list[str], start: int, end: int, line_no: int) -> None:
+        chrom = cols[0]
+        size = self.sizes.get(chrom)
+        if size is None:
+            self.unknown[chrom] += 1
+            return
+        if start == end:
+            self.counts["dropped_empty"] += 1
+            return
+        centre = self._centre(cols, start, end, line_no)
+        if end > size:
+            if self.past_end == "drop" or start >= size:
+                self.counts["dropped_past_end"] += 1
+                return
+            self.counts["clipped_past_end"] += 1
+            end = size
+            centre = min(centre, size - 1)
+        self.rows.setdefault(chrom, []).append((start, end, centre))
+
+
+def read_peaks(
+    path: str | Path,
+    name: str,
+    chrom_sizes: dict[str, int],
+    past_end: str = "clip",
+    max_unknown_fraction: float = 0.5,
+    label: str | None = None,
+) -> PeakSet:
+    """Read one peak file.
+
+    Parameters
+    ----------
+    path : str or Path
+        BED3+ or narrowPeak, plain or gzip.
+    name : str
+        Cell-type name.
+    chrom_sizes : dict of str to int
+        Genome chromosome lengths.
+    past_end : {"clip", "drop"}
+        Treatment of peaks that run past their chromosome's end.
+    max_unknown_fraction : float
+        Stop when more than this fraction of peaks lie on unknown chromosomes.
+    label : str, optional
+        File name used in messages (defaults to ``path``).
+
+    Returns
+    -------
+    PeakSet
+
+    Raises
+    ------
+    InputError
+        Empty file, malformed line (with its line number) or assembly mismatch.
+    """
+    label = label or str(path)
+    reader = _Reader(label, chrom_sizes, past_end)
+    with _open_text(path) as handle:
+        for line_no, text in enumerate(handle, start=1):
+            reader.line(text, line_no)
+    n_read = reader.counts["read"]
+    if n_read == 0:
+        raise InputError(
+            f"peak file of cell type '{name}' has no peaks",
+            "give a BED3+/narrowPeak file with at least one chrom/start/end line",
+            path=label,
+        )
+    n_unknown = sum(reader.unknown.values())
+    if n_unknown > max_unknown_fraction * n_read:
+        raise mismatch_error(label, name, n_unknown, n_read, reader.unknown, chrom_sizes)
+    peaks = PeakSet(name)
+    for chrom, rows in reader.rows.items():
+        arr = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+        peaks.by_chrom[chrom] = arr[np.lexsort((arr[:, 0], arr[:, 2]))]
+    peaks.qc = {
+        "file": label,
+        "format": "narrowPeak" if reader.narrowpeak == n_read else "bed",
+        "read": n_read,
+        "kept": peaks.count(),
+        "dropped_unknown_chrom": n_unknown,
+        "dropped_unknown_chrom_by_name": dict(reader.unknown.most_common(20)),
+        "clipped_past_end": reader.counts["clipped_past_end"],
+        "dropped_past_end": reader.counts["dropped_past_end"],
+        "dropped_empty": reader.counts["dropped_empty"],
+        "summit_outside_peak": reader.counts["summit_outside_peak"],
+    }
+    return peaks
+
+
+def mismatch_error(
+    label: str,
+    name: str,
+    n_unknown: int,
+    n_read: int,
+    unknown: Counter,
+    chrom_sizes: dict[str, int],
+) -> InputError:
+    """The classic assembly/naming mismatch, with example names from both sides."""
+    peak_names = [c for c, _ in unknown.most_common(3)]
+    genome_names = list(chrom_sizes)[:3]
+    fix = "use a genome and peak files of the same assembly and naming"
+    if all(not c.startswith("chr") for c in peak_names) and any(g.startswith("chr") for g in genome_names):
+        fix += " (peaks use Ensembl-style names; add the prefix, e.g. zcat f | sed 's/^/chr/')"
+    elif all(c.startswith("chr") for c in peak_names) and not any(g.startswith("chr") for g in genome_names):
+        fix += " (peaks use UCSC-style 'chr' names; the genome does not)"
+    else:
+        fix += ", or, if the genome deliberately holds only some chromosomes, set peaks.max_unknown_fraction: 1.0 to drop the rest"
+    return InputError(
+        f"cell type '{name}': {n_unknown} of {n_read} peaks ({100 * n_unknown / n_read:.0f}%) lie on "
+        f"chromosomes the genome lacks: peaks name {', '.join(map(repr, peak_names))}, "
+        f"genome has {', '.join(map(repr, genome_names))}",
+        fix,
+        path=label,
+    )

@@ -1,0 +1,37 @@
+"""What every result records: config hash, package versions, input checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib import metadata
+
+PACKAGES = ("snakemake", "numpy", "pandas", "h5py", "pyfaidx", "pybedtools", "jsonschema")
+
+
+def config_hash(config: dict) -> str:
+    """sha256 of the validated config as canonical JSON (sorted keys)."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed versions of ``names`` plus Python's (missing ones as 'absent')."""
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def read_provenance(paths: list[str]) -> dict[str, dict]:
+    """Load provenance JSON files written by the download rules, keyed by name."""
+    out = {}
+    for path in paths:
+        with open(path) as handle:
+            record = json.load(handle)
+        out[record.get("name", path)] = record
+    return out

@@ -1,0 +1,33 @@
+"""Snakemake adapter: fetch and verify one peak or blacklist file, stored gzip-compressed."""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from chromcnn.download import gzip_file, is_gzip, obtain, record_dict, temp_path
+from chromcnn.runner import run
+
+
+def main(smk, log):
+    p = smk.params
+    out = Path(smk.output.data)
+    raw = out.with_name(f".{out.name}.download")
+    try:
+        record = obtain(p.source, raw, p.md5, retries=p.retries, backoff_s=p.backoff_s, timeout_s=p.timeout_s)
+        if is_gzip(record.path):
+            tmp = temp_path(out)
+            shutil.copyfile(record.path, tmp)
+            os.replace(tmp, out)
+        else:
+            gzip_file(record.path, out)
+    finally:
+        raw.unlink(missing_ok=True)
+    log.info("%s: %s (%d bytes, md5 %s)", p.name, p.source, record.bytes, record.md5)
+    prov = {"name": p.name, **record_dict(record), "path": str(out)}
+    tmp = f"{smk.output.provenance}.tmp"
+    Path(tmp).write_text(json.dumps(prov, indent=2) + "\n")
+    os.replace(tmp, smk.output.provenance)
+
+
+run(snakemake, main)  # noqa: F821
