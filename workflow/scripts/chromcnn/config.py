@@ -142,14 +142,15 @@ def _schema_error(
             path=source,
             line=line,
         )
-    key, line = _locate(path, lines)
-    if err.validator == "pattern" and err.absolute_path and path[0] == "cell_types":
+    if path == ["cell_types"] and err.validator == "pattern" and isinstance(err.instance, str):
+        key, line = _locate(path + [err.instance], lines)
         return InputError(
             f"invalid cell-type name '{err.instance}'",
             "use only letters, digits, '_' and '-' (it becomes a column and task name)",
             path=source,
             line=line,
         )
+    key, line = _locate(path, lines)
     desc = err.schema.get("description", "")
     hint = f"{key} is described as: {desc}" if desc else "see workflow/schemas/"
     return InputError(

@@ -13,6 +13,7 @@ from .encode import window_stats
 from .intervals import overlaps_any
 
 MAX_ROUNDS = 40
+MAX_CANDIDATES = 200_000  # per round; bounds memory (x window length bytes)
 
 
 def gc_bin(gc: np.ndarray, n_bins: int) -> np.ndarray:
@@ -77,10 +78,14 @@ def sample_segment(
     taken: dict[int, float] = {}
     if hi < lo or need.sum() == 0:
         return np.zeros(0, np.int64), np.zeros(0)
+    drawn, accepted = 0, 0
     for _ in range(MAX_ROUNDS):
         if need.sum() <= 0:
             break
-        cand = np.unique(rng.integers(lo, hi + 1, size=max(64, 4 * int(need.sum()))))
+        rate = max((accepted + 1) / (drawn + 1), 1e-3)  # adapt to how rare matching windows are
+        size = int(min(max(64, 2 * need.sum() / rate), MAX_CANDIDATES))
+        cand = np.unique(rng.integers(lo, hi + 1, size=size))
+        drawn += size
         cand = cand[~overlaps_any(cand, cand + window, *exclude)]
         cand = cand[[c not in taken for c in cand.tolist()]] if taken else cand
         if len(cand) == 0:
@@ -94,5 +99,6 @@ def sample_segment(
             if need[b] > 0:
                 need[b] -= 1
                 taken[start] = g
+                accepted += 1
     starts = np.array(sorted(taken), dtype=np.int64)
     return starts, np.array([taken[s] for s in starts.tolist()])
