@@ -15,7 +15,8 @@ from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.provenance import config_hash  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
-CONFIG_FILE = str(workflow.configfiles[-1]) if workflow.configfiles else "config.yaml"
+_CLI_CONFIGS = list(workflow.overwrite_configfiles or [])
+CONFIG_FILE = str((_CLI_CONFIGS or workflow.configfiles or ["config.yaml"])[-1])
 try:
     if Path(CONFIG_FILE).is_file():
         load_yaml(CONFIG_FILE)  # rejects duplicate keys (cell types) with their line

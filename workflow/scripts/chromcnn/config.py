@@ -151,14 +151,25 @@ def _schema_error(
             line=line,
         )
     key, line = _locate(path, lines)
-    desc = err.schema.get("description", "")
-    hint = f"{key} is described as: {desc}" if desc else "see workflow/schemas/"
-    return InputError(
-        f"config key '{key}': {err.message}",
-        hint.rstrip("."),
-        path=source,
-        line=line,
-    )
+    return InputError(f"config key '{key}': {err.message}", _fix_for(err, key), path=source, line=line)
+
+
+def _fix_for(err: jsonschema.ValidationError, key: str) -> str:
+    """A concrete fix for a schema violation."""
+    sub = err.schema
+    desc = sub.get("description", "").rstrip(".")
+    if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        low = sub.get("minimum", sub.get("exclusiveMinimum", "-inf"))
+        high = sub.get("maximum", sub.get("exclusiveMaximum", "inf"))
+        return f"set {key} between {low} and {high} ({desc})"
+    if err.validator == "enum":
+        return f"set {key} to one of: {', '.join(map(str, sub['enum']))}"
+    if err.validator == "type":
+        kinds = sub["type"] if isinstance(sub["type"], list) else [sub["type"]]
+        return f"give {key} a value of type {' or '.join(kinds)} ({desc})"
+    if err.validator == "pattern":
+        return f"make {key} match the pattern {sub['pattern']}"
+    return f"see the description of {key} in workflow/schemas/config.schema.yaml ({desc})"
 
 
 def validate_config(

@@ -192,7 +192,7 @@ def make_peaks(rng: np.random.Generator, elements: list[Element]) -> dict[str, l
 
 
 def _write_gz(path: Path, text: str) -> None:
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
         gz.write(text.encode())
 
 

@@ -206,7 +206,7 @@ def gzip_file(src: str | Path, dest: str | Path) -> None:
     tmp = temp_path(dest)
     try:
         with open(src, "rb") as inp, open(tmp, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+            with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out:
                 shutil.copyfileobj(inp, out, CHUNK)
         os.replace(tmp, dest)
     finally:

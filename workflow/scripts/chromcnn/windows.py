@@ -192,7 +192,7 @@ class WindowWriter:
         self.path = Path(path)
         self.tmp = temp_path(self.path)
         self._raw = open(self.tmp, "wb")
-        self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0)
+        self._gz = gzip.GzipFile(filename="", fileobj=self._raw, mode="wb", mtime=0)
         self._text = io.TextIOWrapper(self._gz, encoding="ascii", newline="\n")
         self._text.write("\t".join(["chrom", "start", "end", "split", *tasks]) + "\n")
 
