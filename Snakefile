@@ -14,6 +14,6 @@ include: "workflow/rules/data.smk"
 
 
 rule all:
+    default_target: True
     input:
         data_outputs(),
-    default_target: True

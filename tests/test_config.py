@@ -6,11 +6,10 @@ import textwrap
 
 import pytest
 import yaml
-from conftest import ROOT
-
 from chromcnn.config import load_yaml, merge_extend, validate_config
 from chromcnn.errors import InputError
 from chromcnn.regions import Region, parse_region
+from conftest import ROOT
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 

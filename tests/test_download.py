@@ -6,7 +6,6 @@ import gzip
 import hashlib
 
 import pytest
-
 from chromcnn.download import fetch, obtain, verify_local
 from chromcnn.errors import InputError
 

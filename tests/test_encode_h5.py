@@ -7,11 +7,10 @@ import gzip
 import h5py
 import numpy as np
 import pytest
-from conftest import random_genome, write_fasta
-
 from chromcnn.encode import codes_from_string, decode, gather, gc_and_n, one_hot
 from chromcnn.genome import prepare_genome
 from chromcnn.h5io import FORMAT_VERSION, read_meta, write_split
+from conftest import random_genome, write_fasta
 
 
 def test_one_hot_acgtn_and_lower_case():
@@ -59,8 +58,17 @@ def test_hdf5_round_trip(tmp_path, compression):
     lines += [f"{c}\t{s}\t{s + 200}\t{sp}\t" + "\t".join(map(str, y)) + "\n" for c, s, sp, y in rows]
     with gzip.open(tmp_path / "w.tsv.gz", "wt") as handle:
         handle.writelines(lines)
-    n = write_split(str(tmp_path / "w.tsv.gz"), "train", str(tmp_path / "g.fa"), str(tmp_path / "train.h5"),
-                    200, compression=compression, chunk_rows=16, attrs={"genome": "toy"}, block_chunks=2)
+    n = write_split(
+        str(tmp_path / "w.tsv.gz"),
+        "train",
+        str(tmp_path / "g.fa"),
+        str(tmp_path / "train.h5"),
+        200,
+        compression=compression,
+        chunk_rows=16,
+        attrs={"genome": "toy"},
+        block_chunks=2,
+    )
     train = [r for r in rows if r[2] == "train"]
     assert n == len(train)
     with h5py.File(tmp_path / "train.h5") as h5:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import needs_bedtools
-
 from chromcnn.intervals import basset_merge, merge_intervals, overlap_merge_bedtools, overlaps_any, place
+from conftest import needs_bedtools
 
 
 def bits(*tasks: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 
 import pytest
-
 from chromcnn.errors import InputError
 from chromcnn.peaks import read_peaks
 

@@ -6,19 +6,24 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import needs_bedtools
-
 from chromcnn.encode import window_stats
 from chromcnn.intervals import merge_intervals, overlaps_any
 from chromcnn.negatives import bin_quota, gc_bin, sample_segment
 from chromcnn.regions import parse_region
 from chromcnn.splits import DROPPED, assign, leakage_report, segments
+from conftest import needs_bedtools
 
 HELD = {"valid": [parse_region("chr1:1000-2000")], "test": [parse_region("chr2"), parse_region("chr1:5000-6000")]}
 
 
 def test_segments_cover_chromosome():
-    assert segments("chr1", 8000, HELD) == [(0, 1000, 0), (1000, 2000, 1), (2000, 5000, 0), (5000, 6000, 2), (6000, 8000, 0)]
+    assert segments("chr1", 8000, HELD) == [
+        (0, 1000, 0),
+        (1000, 2000, 1),
+        (2000, 5000, 0),
+        (5000, 6000, 2),
+        (6000, 8000, 0),
+    ]
     assert segments("chr2", 300, HELD) == [(0, 300, 2)]
     assert segments("chr3", 300, HELD) == [(0, 300, 0)]
 

@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 import pyfaidx
 import pytest
+from chromcnn.encode import decode
 from conftest import ROOT, needs_bedtools
 from workflow_helpers import demo_config, run_workflow
-
-from chromcnn.encode import decode
 
 DEMO = ROOT / "resources" / "demo"
 pytestmark = [pytest.mark.slow, needs_bedtools]
@@ -29,8 +28,14 @@ def md5(path) -> str:
 def demo_run(tmp_path_factory):
     """The default demo config, run offline from local paths."""
     work = tmp_path_factory.mktemp("demo")
-    proc = run_workflow(work, demo_config(), "results/data/test.h5", "results/data/train.h5",
-                        "results/data/valid.h5", "results/data/qc.json")
+    proc = run_workflow(
+        work,
+        demo_config(),
+        "results/data/test.h5",
+        "results/data/train.h5",
+        "results/data/valid.h5",
+        "results/data/qc.json",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return work
 
@@ -137,7 +142,9 @@ def test_malformed_peak_line_names_file_and_line(tmp_path):
     cfg = demo_config()
     cfg["cell_types"]["erythroid"] = str(bad)
     proc = run_workflow(tmp_path / "w", cfg)
-    assert_failed_cleanly(proc, tmp_path / "w", r"erythroid.bed.gz \(from .*bad.bed\):2: malformed peak line: end 'abc'")
+    assert_failed_cleanly(
+        proc, tmp_path / "w", r"erythroid.bed.gz \(from .*bad.bed\):2: malformed peak line: end 'abc'"
+    )
 
 
 def test_md5_mismatch_stops_download(tmp_path):

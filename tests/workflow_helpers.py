@@ -28,12 +28,26 @@ def demo_config(**overrides) -> dict:
     return cfg
 
 
-def run_workflow(workdir: Path, config: dict | str, *targets: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+def run_workflow(
+    workdir: Path, config: dict | str, *targets: str, extra: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     """Run snakemake on ``config`` (a dict, or raw YAML text) in ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     cfg_path = workdir / "config.yaml"
     cfg_path.write_text(config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False))
-    cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--configfile", str(cfg_path),
-           "--cores", "2", "--nocolor", *extra, *targets]
+    cmd = [
+        SNAKEMAKE,
+        "-s",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(cfg_path),
+        "--cores",
+        "2",
+        "--nocolor",
+        *extra,
+        *targets,
+    ]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)

@@ -46,6 +46,15 @@ def local_input(source):
     return [] if not source or is_url(source) else [source]
 
 
+def source_of(key):
+    """Param function: the local input path when there is one, else the configured URL."""
+
+    def source(wildcards, input):
+        return input[0] if len(input) else config["genome"][key]
+
+    return source
+
+
 def peak_source_of(wildcards):
     return peak_source(config, wildcards.cell_type)[0]
 

@@ -12,6 +12,15 @@ rule build_windows:
     output:
         windows="results/data/windows.tsv.gz",
         qc="results/data/qc.json",
+    log:
+        "logs/data/build_windows.log",
+    benchmark:
+        "benchmarks/data/build_windows.tsv"
+    conda:
+        "../envs/data.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
     params:
         tasks=TASKS,
         sources={t: peak_source(config, t)[0] for t in TASKS},
@@ -25,15 +34,6 @@ rule build_windows:
         seed=config["seed"],
         config_hash=CONFIG_HASH,
         config_file=CONFIG_FILE,
-    log:
-        "logs/data/build_windows.log",
-    benchmark:
-        "benchmarks/data/build_windows.tsv"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
-    conda:
-        "../envs/data.yaml"
     script:
         "../scripts/build_windows.py"
 
@@ -45,11 +45,11 @@ rule check_splits:
         report="results/data/split_check.json",
     log:
         "logs/data/check_splits.log",
+    conda:
+        "../envs/data.yaml"
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        "../envs/data.yaml"
     script:
         "../scripts/check_splits.py"
 
@@ -63,20 +63,20 @@ rule encode_split:
         genome_provenance=f"resources/genome/{GENOME}.provenance.json",
     output:
         h5="results/data/{split}.h5",
+    log:
+        "logs/data/encode_{split}.log",
+    benchmark:
+        "benchmarks/data/encode_{split}.tsv"
+    conda:
+        "../envs/data.yaml"
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime=lambda wc, attempt: 60 * attempt,
     params:
         split=lambda wc: wc.split,
         genome=GENOME,
         window=config["window"],
         hdf5=config["hdf5"],
         config_hash=CONFIG_HASH,
-    log:
-        "logs/data/encode_{split}.log",
-    benchmark:
-        "benchmarks/data/encode_{split}.tsv"
-    resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
-    conda:
-        "../envs/data.yaml"
     script:
         "../scripts/encode_split.py"

@@ -10,22 +10,22 @@ rule download_genome:
         fai="resources/genome/{genome}.fa.fai",
         sizes="resources/genome/{genome}.chrom.sizes",
         provenance="resources/genome/{genome}.provenance.json",
-    params:
-        name=GENOME,
-        source=config["genome"]["fasta"],
-        md5=config["genome"]["md5"],
-        retries=download_params()["retries"],
-        backoff_s=download_params()["backoff_s"],
-        timeout_s=download_params()["timeout_s"],
     log:
         "logs/download/genome_{genome}.log",
     benchmark:
         "benchmarks/download/genome_{genome}.tsv"
+    conda:
+        "../envs/data.yaml"
     resources:
         mem_mb=1000,
         runtime=120,
-    conda:
-        "../envs/data.yaml"
+    params:
+        name=GENOME,
+        source=source_of("fasta"),
+        md5=config["genome"]["md5"],
+        retries=download_params()["retries"],
+        backoff_s=download_params()["backoff_s"],
+        timeout_s=download_params()["timeout_s"],
     script:
         "../scripts/download_genome.py"
 
@@ -36,20 +36,20 @@ rule download_blacklist:
     output:
         data="resources/genome/{genome}.blacklist.bed.gz",
         provenance="resources/genome/{genome}.blacklist.provenance.json",
+    log:
+        "logs/download/blacklist_{genome}.log",
+    conda:
+        "../envs/data.yaml"
+    resources:
+        mem_mb=500,
+        runtime=30,
     params:
         name="blacklist",
-        source=config["genome"]["blacklist"],
+        source=source_of("blacklist"),
         md5=config["genome"]["blacklist_md5"],
         retries=download_params()["retries"],
         backoff_s=download_params()["backoff_s"],
         timeout_s=download_params()["timeout_s"],
-    log:
-        "logs/download/blacklist_{genome}.log",
-    resources:
-        mem_mb=500,
-        runtime=30,
-    conda:
-        "../envs/data.yaml"
     script:
         "../scripts/download_file.py"
 
@@ -60,6 +60,13 @@ rule download_peaks:
     output:
         data="resources/peaks/{cell_type}.bed.gz",
         provenance="resources/peaks/{cell_type}.provenance.json",
+    log:
+        "logs/download/peaks_{cell_type}.log",
+    conda:
+        "../envs/data.yaml"
+    resources:
+        mem_mb=500,
+        runtime=30,
     params:
         name=lambda wc: wc.cell_type,
         source=peak_source_of,
@@ -67,12 +74,5 @@ rule download_peaks:
         retries=download_params()["retries"],
         backoff_s=download_params()["backoff_s"],
         timeout_s=download_params()["timeout_s"],
-    log:
-        "logs/download/peaks_{cell_type}.log",
-    resources:
-        mem_mb=500,
-        runtime=30,
-    conda:
-        "../envs/data.yaml"
     script:
         "../scripts/download_file.py"

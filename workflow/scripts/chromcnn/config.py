@@ -44,9 +44,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
     return yaml.SafeLoader.construct_mapping(loader, node)
 
 
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def key_lines(path: str | Path) -> dict[tuple[str, ...], int]:
@@ -117,9 +115,7 @@ def _default_filler(validator_class: type) -> type:
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
-def _locate(
-    err_path: list, lines: dict[tuple[str, ...], int]
-) -> tuple[str, int | None]:
+def _locate(err_path: list, lines: dict[tuple[str, ...], int]) -> tuple[str, int | None]:
     keys = tuple(str(p) for p in err_path)
     while keys and keys not in lines:
         keys = keys[:-1]
@@ -127,9 +123,7 @@ def _locate(
     return dotted, lines.get(keys)
 
 
-def _schema_error(
-    err: jsonschema.ValidationError, source: str, lines: dict, schema: dict
-) -> InputError:
+def _schema_error(err: jsonschema.ValidationError, source: str, lines: dict, schema: dict) -> InputError:
     path = list(err.absolute_path)
     if err.validator == "additionalProperties":
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
@@ -172,9 +166,7 @@ def _fix_for(err: jsonschema.ValidationError, key: str) -> str:
     return f"see the description of {key} in workflow/schemas/config.schema.yaml ({desc})"
 
 
-def validate_config(
-    config: dict, schema_path: str | Path, source: str | Path = "config.yaml"
-) -> dict:
+def validate_config(config: dict, schema_path: str | Path, source: str | Path = "config.yaml") -> dict:
     """Validate ``config`` against the schema and fill in defaults.
 
     Parameters
@@ -238,7 +230,7 @@ def _check_semantics(config: dict, source: str, lines: dict) -> None:
                     path=source,
                     line=lines.get(("splits",)),
                 )
-    for name, path, key in iter_inputs(config):
+    for _name, path, key in iter_inputs(config):
         if not URL_RE.match(path) and not Path(path).exists():
             raise InputError(
                 f"{'.'.join(key)}: file '{path}' does not exist",

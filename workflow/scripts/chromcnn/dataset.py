@@ -69,7 +69,10 @@ def read_blacklist(path: str | Path | None, chrom_sizes: dict[str, int]) -> dict
 
 
 def read_all_peaks(
-    peak_files: dict[str, str], chrom_sizes: dict[str, int], past_end: str, max_unknown: float,
+    peak_files: dict[str, str],
+    chrom_sizes: dict[str, int],
+    past_end: str,
+    max_unknown: float,
     labels: dict[str, str] | None = None,
 ) -> list[PeakSet]:
     """Parse every cell type's peaks (in config order), raising on the first bad file."""
@@ -208,8 +211,9 @@ def build_windows_table(
 
 def write_json(obj: dict, path: str | Path) -> None:
     """Write JSON atomically (temporary name, then rename)."""
-    from .download import temp_path
     import os
+
+    from .download import temp_path
 
     path = Path(path)
     tmp = temp_path(path)

@@ -134,7 +134,9 @@ def plant(rng: np.random.Generator, seq: bytearray, pos: int, inst: bytes) -> No
     seq[pos : pos + len(inst)] = inst.lower() if lower else inst
 
 
-def build_genome(rng: np.random.Generator, elements: list[Element], pwms: dict[str, np.ndarray]) -> tuple[dict[str, bytearray], dict]:
+def build_genome(
+    rng: np.random.Generator, elements: list[Element], pwms: dict[str, np.ndarray]
+) -> tuple[dict[str, bytearray], dict]:
     """Sequences with planted element motifs and decoys; returns counts per motif."""
     counts = {m: {"in_elements": 0, "decoys": 0} for m in MOTIFS}
     seqs = {}
@@ -167,8 +169,18 @@ def _peak_line(rng: np.random.Generator, chrom: str, centre: int, name: str, len
     start = max(0, summit - int(rng.integers(width // 4, 3 * width // 4)))
     end = min(length, start + width)
     signal = float(rng.gamma(4, 5))
-    return (chrom, start, end, name, min(1000, int(signal * 20)), ".", round(signal, 3),
-            round(signal * 1.7, 3), round(signal * 1.2, 3), min(max(summit - start, 0), end - start - 1))
+    return (
+        chrom,
+        start,
+        end,
+        name,
+        min(1000, int(signal * 20)),
+        ".",
+        round(signal, 3),
+        round(signal * 1.7, 3),
+        round(signal * 1.2, 3),
+        min(max(summit - start, 0), end - start - 1),
+    )
 
 
 def make_peaks(rng: np.random.Generator, elements: list[Element]) -> dict[str, list[tuple]]:
@@ -213,8 +225,10 @@ def write_demo(out_dir: str | Path, seed: int = SEED) -> None:
     for cell, rows in make_peaks(rng, elements).items():
         _write_gz(out / "peaks" / f"{cell}.narrowPeak.gz", "".join("\t".join(map(str, r)) + "\n" for r in rows))
     (out / "blacklist.bed").write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in BLACKLIST))
-    lines = [f"# planted motifs of the chromcnn demo (seed {seed}, {RELEASE} via pyjaspar)\n",
-             "motif_id\tname\tcell_types\tinstances_in_elements\tdecoy_instances\telements\n"]
+    lines = [
+        f"# planted motifs of the chromcnn demo (seed {seed}, {RELEASE} via pyjaspar)\n",
+        "motif_id\tname\tcell_types\tinstances_in_elements\tdecoy_instances\telements\n",
+    ]
     for name, mid in MOTIFS.items():
         cells = ",".join(c for c, ms in CELL_TYPES.items() if name in ms)
         n_el = sum(name in e.motifs for e in elements)

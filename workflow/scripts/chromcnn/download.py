@@ -17,14 +17,14 @@ import http.client
 import logging
 import os
 import shutil
-import socket
 import time
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .errors import InputError
 
@@ -75,7 +75,7 @@ def _copy_stream(src: BinaryIO, dst: BinaryIO, expected: int | None) -> tuple[st
     while True:
         try:
             block = src.read(CHUNK)
-        except (http.client.IncompleteRead, ConnectionError, socket.timeout, OSError) as err:
+        except (TimeoutError, http.client.IncompleteRead, ConnectionError, OSError) as err:
             raise _TransientError(f"transfer interrupted after {total} bytes ({err!r})") from err
         if not block:
             break
@@ -97,7 +97,7 @@ def _open_url(url: str, timeout: float) -> tuple[BinaryIO, int | None]:
             f"download of {url} failed: HTTP {err.code} {err.reason}",
             "check the URL in config.yaml (open it in a browser), or give a local path",
         ) from None
-    except (urllib.error.URLError, ConnectionError, socket.timeout, OSError) as err:
+    except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise _TransientError(f"cannot connect ({reason})") from err
     length = response.headers.get("Content-Length")

@@ -109,7 +109,9 @@ def gc_and_n(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gc, n_count / length
 
 
-def window_stats(codes: np.ndarray, starts: np.ndarray, length: int, batch: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+def window_stats(
+    codes: np.ndarray, starts: np.ndarray, length: int, batch: int = 4096
+) -> tuple[np.ndarray, np.ndarray]:
     """:func:`gc_and_n` of windows gathered in batches (bounded memory)."""
     gc = np.empty(len(starts))
     nf = np.empty(len(starts))

@@ -161,7 +161,9 @@ def decompress_and_check(src: str | Path, dest: str | Path, label: str | None = 
     return list(checker.names)
 
 
-def prepare_genome(src: str | Path, fasta_out: str | Path, sizes_out: str | Path, label: str | None = None) -> list[str]:
+def prepare_genome(
+    src: str | Path, fasta_out: str | Path, sizes_out: str | Path, label: str | None = None
+) -> list[str]:
     """Validate, decompress and index a genome; write ``.fa``, ``.fa.fai`` and chrom sizes.
 
     All three outputs appear only when complete (temporary names, then renames).

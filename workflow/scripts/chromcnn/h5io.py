@@ -49,16 +49,26 @@ def _filter_kwargs(compression: str, level: int) -> dict:
 class SplitWriter:
     """Appends blocks of examples to a new HDF5 file with resizable chunked datasets."""
 
-    def __init__(self, path: str | Path, tasks: list[str], window: int, chunk_rows: int,
-                 compression: str, level: int, attrs: dict) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        tasks: list[str],
+        window: int,
+        chunk_rows: int,
+        compression: str,
+        level: int,
+        attrs: dict,
+    ) -> None:
         self.path = Path(path)
         self.tmp = temp_path(self.path)
         self.h5 = h5py.File(self.tmp, "w")
         t, kw = len(tasks), _filter_kwargs(compression, level)
-        self.x = self.h5.create_dataset("x", (0, 4, window), np.uint8, maxshape=(None, 4, window),
-                                        chunks=(chunk_rows, 4, window), **kw)
-        self.y = self.h5.create_dataset("y", (0, t), np.uint8, maxshape=(None, t),
-                                        chunks=(max(chunk_rows, 1024), t), **kw)
+        self.x = self.h5.create_dataset(
+            "x", (0, 4, window), np.uint8, maxshape=(None, 4, window), chunks=(chunk_rows, 4, window), **kw
+        )
+        self.y = self.h5.create_dataset(
+            "y", (0, t), np.uint8, maxshape=(None, t), chunks=(max(chunk_rows, 1024), t), **kw
+        )
         vec = {"maxshape": (None,), "chunks": (max(chunk_rows, 4096),), **kw}
         self.chrom = self.h5.create_dataset("chrom", (0,), h5py.string_dtype(), **vec)
         self.start = self.h5.create_dataset("start", (0,), np.int64, **vec)
@@ -134,8 +144,9 @@ def write_split(
     cache: tuple[str | None, np.ndarray | None] = (None, None)
     ok = False
     try:
-        reader = pd.read_csv(windows_tsv, sep="\t", chunksize=block_chunks * chunk_rows,
-                             dtype={"chrom": str, "split": str})
+        reader = pd.read_csv(
+            windows_tsv, sep="\t", chunksize=block_chunks * chunk_rows, dtype={"chrom": str, "split": str}
+        )
         for frame in reader:
             frame = frame[frame["split"] == split]
             if frame.empty:

@@ -136,9 +136,7 @@ def basset_merge(
         if prv[i] >= 0:
             push(prv[i])
     keep = [k for k in range(n) if alive[k]]
-    return UnionSites(
-        np.asarray([cen[k] for k in keep], dtype=np.int64), [act[k] for k in keep], merges
-    )
+    return UnionSites(np.asarray([cen[k] for k in keep], dtype=np.int64), [act[k] for k in keep], merges)
 
 
 def overlap_merge_bedtools(
@@ -156,9 +154,7 @@ def overlap_merge_bedtools(
     import pybedtools
 
     starts = place(centres, extend, chrom_len)
-    lines = "".join(
-        f"{chrom}\t{s}\t{s + extend}\t{a}\n" for s, a in zip(starts.tolist(), activity)
-    )
+    lines = "".join(f"{chrom}\t{s}\t{s + extend}\t{a}\n" for s, a in zip(starts.tolist(), activity))
     bed = pybedtools.BedTool(lines, from_string=True).sort()
     merged = bed.merge(c=4, o="distinct")
     out_c, out_a = [], []
@@ -198,9 +194,7 @@ def merge_intervals(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, n
     return s[idx], run_end[last]
 
 
-def overlaps_any(
-    starts: np.ndarray, ends: np.ndarray, iv_starts: np.ndarray, iv_ends: np.ndarray
-) -> np.ndarray:
+def overlaps_any(starts: np.ndarray, ends: np.ndarray, iv_starts: np.ndarray, iv_ends: np.ndarray) -> np.ndarray:
     """Which query intervals overlap any of a set of disjoint sorted intervals.
 
     Parameters

@@ -219,7 +219,10 @@ def mismatch_error(
     elif all(c.startswith("chr") for c in peak_names) and not any(g.startswith("chr") for g in genome_names):
         fix += " (peaks use UCSC-style 'chr' names; the genome does not)"
     else:
-        fix += ", or, if the genome deliberately holds only some chromosomes, set peaks.max_unknown_fraction: 1.0 to drop the rest"
+        fix += (
+            ", or, if the genome deliberately holds only some chromosomes, "
+            "set peaks.max_unknown_fraction: 1.0 to drop the rest"
+        )
     return InputError(
         f"cell type '{name}': {n_unknown} of {n_read} peaks ({100 * n_unknown / n_read:.0f}%) lie on "
         f"chromosomes the genome lacks: peaks name {', '.join(map(repr, peak_names))}, "

@@ -16,7 +16,7 @@ class Region:
     start: int = 0
     end: int | None = None
 
-    def overlaps(self, other: "Region") -> bool:
+    def overlaps(self, other: Region) -> bool:
         """True when the two regions share at least one base."""
         if self.chrom != other.chrom:
             return False

@@ -20,14 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from .download import temp_path
-from .errors import InputError
+from .encode import window_stats
 from .genome import FaiEntry, load_codes
 from .intervals import UnionSites, basset_merge, merge_intervals, overlap_merge_bedtools, overlaps_any, place
 from .negatives import bin_quota, sample_segment
 from .peaks import PeakSet
 from .regions import Region
 from .splits import DROPPED, SPLITS, assign, segments
-from .encode import window_stats
 
 
 @dataclass
@@ -174,8 +173,14 @@ def negatives_for_chrom(
             continue
         quota = bin_quota(pos_gc[in_seg], p.ratio, p.gc_bins)
         s, g = sample_segment(
-            rng, codes, (seg_start, seg_end), p.window, (ex_s, ex_e), p.max_n_fraction,
-            quota, matched=p.negatives == "gc_matched",
+            rng,
+            codes,
+            (seg_start, seg_end),
+            p.window,
+            (ex_s, ex_e),
+            p.max_n_fraction,
+            quota,
+            matched=p.negatives == "gc_matched",
         )
         out_s.append(s)
         out_gc.append(g)
@@ -199,9 +204,7 @@ class WindowWriter:
     def write(self, chrom: str, res: ChromResult, window: int) -> None:
         """Append one chromosome's windows."""
         split_names = np.array(SPLITS)[res.split]
-        label_text = [
-            "\t".join(map(str, row)) for row in res.labels.tolist()
-        ]
+        label_text = ["\t".join(map(str, row)) for row in res.labels.tolist()]
         ends = res.starts + window
         self._text.writelines(
             f"{chrom}\t{s}\t{e}\t{sp}\t{lab}\n"
