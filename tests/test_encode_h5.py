@@ -7,7 +7,7 @@ import gzip
 import h5py
 import numpy as np
 import pytest
-from chromcnn.encode import codes_from_string, decode, gather, gc_and_n, one_hot
+from chromcnn.encode import codes_from_string, decode, gather, gc_and_n, one_hot, one_hot_windows
 from chromcnn.genome import prepare_genome
 from chromcnn.h5io import FORMAT_VERSION, read_meta, write_split
 from conftest import random_genome, write_fasta
@@ -30,6 +30,15 @@ def test_decode_round_trip_and_gather():
     assert decode(one_hot(windows)) == ["AACC", "GTTN", "ACGT"]
     with pytest.raises(ValueError, match="shorter than the window"):
         gather(codes, np.array([0]), 20)
+
+
+@pytest.mark.parametrize(("block", "threads"), [(7, 1), (7, 2), (1000, 1)])
+def test_blocked_one_hot_equals_plain(block, threads):
+    rng = np.random.default_rng(4)
+    codes = rng.integers(0, 5, 20_000).astype(np.uint8)
+    starts = rng.integers(0, 20_000 - 300, 101)
+    expected = one_hot(gather(codes, starts, 300))
+    assert np.array_equal(one_hot_windows(codes, starts, 300, block=block, threads=threads), expected)
 
 
 def test_one_hot_into_preallocated_output_is_checked():

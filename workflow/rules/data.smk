@@ -63,6 +63,7 @@ rule encode_split:
         genome_provenance=f"resources/genome/{GENOME}.provenance.json",
     output:
         h5="results/data/{split}.h5",
+    threads: 2
     log:
         "logs/data/encode_{split}.log",
     benchmark:

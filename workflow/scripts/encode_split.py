@@ -26,6 +26,7 @@ def main(smk, log):
         level=p.hdf5["compression_level"],
         chunk_rows=p.hdf5["chunk_rows"],
         attrs=attrs,
+        threads=smk.threads,
     )
     log.info("%s: %d examples written to %s", p.split, n, smk.output.h5)
 

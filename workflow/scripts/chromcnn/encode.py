@@ -8,6 +8,8 @@ directly into the output, so no temporary larger than the output is made.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from .genome import CODE_TABLE, N_CODE
@@ -72,6 +74,61 @@ def one_hot(windows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     flags = out.view(np.bool_)
     for k in range(4):
         np.equal(windows, k, out=flags[:, k, :])
+    return out
+
+
+def one_hot_windows(
+    codes: np.ndarray,
+    starts: np.ndarray,
+    length: int,
+    out: np.ndarray | None = None,
+    block: int = 256,
+    threads: int = 1,
+) -> np.ndarray:
+    """Gather and one-hot encode windows in cache-sized blocks.
+
+    Equivalent to ``one_hot(gather(codes, starts, length))`` but about twice as
+    fast: each block of ``block`` windows (``block * length`` bytes) stays in
+    cache for the four comparison passes. numpy releases the GIL, so
+    ``threads > 1`` encodes blocks in parallel.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        uint8, shape (chrom_len,), base codes of one chromosome.
+    starts : numpy.ndarray
+        int64, shape (n,).
+    length : int
+        Window length L.
+    out : numpy.ndarray, optional
+        uint8, shape (n, 4, L), C-contiguous, written in place.
+    block : int
+        Windows per block.
+    threads : int
+        Worker threads.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8, shape (n, 4, L).
+    """
+    starts = np.asarray(starts, dtype=np.int64)
+    n = len(starts)
+    if out is None:
+        out = np.empty((n, 4, length), dtype=np.uint8)
+    if len(codes) < length:
+        raise ValueError(f"chromosome of {len(codes)} bp is shorter than the window ({length} bp)")
+    view = np.lib.stride_tricks.sliding_window_view(codes, length)
+
+    def encode_block(i: int) -> None:
+        one_hot(view[starts[i : i + block]], out=out[i : i + block])
+
+    if threads > 1 and n > block:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(encode_block, range(0, n, block)))
+    else:
+        for i in range(0, n, block):
+            encode_block(i)
     return out
 
 

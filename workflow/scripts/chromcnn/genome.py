@@ -21,6 +21,7 @@ from .download import is_gzip, temp_path
 from .errors import InputError
 
 CHUNK = 1 << 22
+READ_BLOCK = 1 << 18  # 256 KiB: measured fastest for load_codes (stays in cache)
 N_CODE = 4
 #: 256-byte table mapping ASCII to base codes (A/a=0, C/c=1, G/g=2, T/t=3, else 4).
 CODE_TABLE = bytes({65: 0, 67: 1, 71: 2, 84: 3}.get(i & ~0x20, N_CODE) for i in range(256))
@@ -215,7 +216,7 @@ def load_codes(fasta: str | Path, entry: FaiEntry) -> np.ndarray:
         uint8, shape (entry.length,), values 0-4 (A, C, G, T, other).
     """
     codes = np.empty(entry.length, dtype=np.uint8)
-    lines_per_block = max(1, CHUNK // max(entry.line_width, 1))
+    lines_per_block = max(1, READ_BLOCK // max(entry.line_width, 1))
     block_bytes = lines_per_block * entry.line_width
     pos = 0
     with open(fasta, "rb") as handle:

@@ -7,7 +7,7 @@ dataset   dtype, shape          meaning
 ========  ====================  ==========================================
 x         uint8 (N, 4, L)       one-hot A, C, G, T; other bases all-zero
 y         uint8 (N, T)          binary labels
-chrom     str (N,)              chromosome
+chrom     ASCII str (N,)        chromosome (fixed length; ``.asstr()``)
 start     int64 (N,)            0-based start
 end       int64 (N,)            half-open end
 ========  ====================  ==========================================
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .download import temp_path
-from .encode import gather, one_hot
+from .encode import one_hot_windows
 from .genome import load_codes, read_fai
 
 FORMAT_VERSION = 1
@@ -58,6 +58,7 @@ class SplitWriter:
         compression: str,
         level: int,
         attrs: dict,
+        chrom_len: int = 32,
     ) -> None:
         self.path = Path(path)
         self.tmp = temp_path(self.path)
@@ -70,7 +71,10 @@ class SplitWriter:
             "y", (0, t), np.uint8, maxshape=(None, t), chunks=(max(chunk_rows, 1024), t), **kw
         )
         vec = {"maxshape": (None,), "chunks": (max(chunk_rows, 4096),), **kw}
-        self.chrom = self.h5.create_dataset("chrom", (0,), h5py.string_dtype(), **vec)
+        # fixed-length ASCII: variable-length strings live in HDF5's global heap, whose
+        # cache grows with N (measured: +0.2 kB per row); read with h5["chrom"].asstr()
+        name_len = max(1, chrom_len)
+        self.chrom = self.h5.create_dataset("chrom", (0,), h5py.string_dtype("ascii", name_len), **vec)
         self.start = self.h5.create_dataset("start", (0,), np.int64, **vec)
         self.end = self.h5.create_dataset("end", (0,), np.int64, **vec)
         self.h5.attrs["tasks"] = np.array(tasks, dtype=h5py.string_dtype())
@@ -86,7 +90,7 @@ class SplitWriter:
             ds.resize(hi, axis=0)
         self.x[lo:hi] = x
         self.y[lo:hi] = y
-        self.chrom[lo:hi] = chrom
+        self.chrom[lo:hi] = np.array(chrom, dtype=f"S{self.chrom.dtype.itemsize}")
         self.start[lo:hi] = start
         self.end[lo:hi] = end
         self.n = hi
@@ -110,6 +114,7 @@ def write_split(
     chunk_rows: int = 256,
     attrs: dict | None = None,
     block_chunks: int = 16,
+    threads: int = 1,
 ) -> int:
     """Encode the windows of one split into ``out_h5``.
 
@@ -130,6 +135,8 @@ def write_split(
         Extra file attributes.
     block_chunks : int
         Chunks per write (a block is ``block_chunks * chunk_rows`` rows).
+    threads : int
+        Threads for one-hot encoding.
 
     Returns
     -------
@@ -140,8 +147,19 @@ def write_split(
     header = pd.read_csv(windows_tsv, sep="\t", nrows=0).columns.tolist()
     tasks = header[4:]
     base = {"split": split, "window": int(window), "format_version": FORMAT_VERSION}
-    writer = SplitWriter(out_h5, tasks, window, chunk_rows, compression, level, {**base, **(attrs or {})})
+    writer = SplitWriter(
+        out_h5,
+        tasks,
+        window,
+        chunk_rows,
+        compression,
+        level,
+        {**base, **(attrs or {})},
+        chrom_len=max(len(name) for name in entries),
+    )
     cache: tuple[str | None, np.ndarray | None] = (None, None)
+    # one reusable block buffer: fresh per-block arrays fragment the heap (RSS grew with N)
+    buffer = np.empty((block_chunks * chunk_rows, 4, window), dtype=np.uint8)
     ok = False
     try:
         reader = pd.read_csv(
@@ -157,7 +175,7 @@ def write_split(
                 if cache[0] != chrom:
                     cache = (chrom, load_codes(fasta, entries[chrom]))
                 starts = part["start"].to_numpy(np.int64)
-                x = one_hot(gather(cache[1], starts, window))
+                x = one_hot_windows(cache[1], starts, window, out=buffer[: len(starts)], threads=threads)
                 y = part[tasks].to_numpy(np.uint8)
                 writer.append(x, y, part["chrom"].tolist(), starts, part["end"].to_numpy(np.int64))
         ok = True

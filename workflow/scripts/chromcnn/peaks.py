@@ -11,6 +11,7 @@ or dropped and counted.
 from __future__ import annotations
 
 import gzip
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,7 @@ class _Reader:
         self.label = label
         self.sizes = chrom_sizes
         self.past_end = past_end
-        self.rows: dict[str, list[tuple[int, int, int]]] = {}
+        self.rows: dict[str, array] = {}  # flat int64 start, end, centre triples
         self.unknown: Counter[str] = Counter()
         self.counts = Counter()
         self.narrowpeak = 0
@@ -131,7 +132,10 @@ class _Reader:
             self.counts["clipped_past_end"] += 1
             end = size
             centre = min(centre, size - 1)
-        self.rows.setdefault(chrom, []).append((start, end, centre))
+        rows = self.rows.get(chrom)
+        if rows is None:
+            rows = self.rows[chrom] = array("q")
+        rows.extend((start, end, centre))
 
 
 def read_peaks(
@@ -185,7 +189,7 @@ def read_peaks(
         raise mismatch_error(label, name, n_unknown, n_read, reader.unknown, chrom_sizes)
     peaks = PeakSet(name)
     for chrom, rows in reader.rows.items():
-        arr = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+        arr = np.frombuffer(rows, dtype=np.int64).reshape(-1, 3)
         peaks.by_chrom[chrom] = arr[np.lexsort((arr[:, 0], arr[:, 2]))]
     peaks.qc = {
         "file": label,
