@@ -148,7 +148,7 @@ def main() -> None:
     print(f"\nEnd to end, {e2e['peaks']:,} peaks in 5 cell types -> {e2e['windows']:,} windows (GC-matched negatives)")
     print("| step | seconds | windows/s |\n|---|---:|---:|")
     print(f"| peaks -> windows.tsv.gz | {e2e['windows_s']:.2f} | {e2e['windows'] / e2e['windows_s']:,.0f} |")
-    print(f"| windows -> 3 HDF5 splits (lzf) | {e2e['hdf5_s']:.2f} | {e2e['windows'] / e2e['hdf5_s']:,.0f} |")
+    print(f"| windows -> 3 HDF5 splits (gzip-4) | {e2e['hdf5_s']:.2f} | {e2e['windows'] / e2e['hdf5_s']:,.0f} |")
     print(f"| total | {total:.2f} | {e2e['windows'] / total:,.0f} |")
     print(json.dumps({"times": times, "end_to_end": e2e}))
 

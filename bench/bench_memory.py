@@ -7,7 +7,7 @@ scales do not share memory. The genome (50 Mb, 10 Mb chromosomes) is the same
 at both scales; the stage holds one chromosome of uint8 codes at a time.
 windows stage: 2,000 vs 20,000 peaks per cell type (5 cell types, 200 bp
 windows so that few sites merge, GC-matched negatives). encode stage: exactly
-20,000 vs 200,000 random 1000 bp windows -> HDF5 (lzf).
+20,000 vs 200,000 random 1000 bp windows -> HDF5 (gzip-4).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def test_defaults_are_filled(tmp_path):
     assert cfg["window"] == 1000
     assert cfg["merge"] == {"mode": "basset", "extend": None, "min_overlap": 200}
     assert cfg["negatives"]["mode"] == "none"
-    assert cfg["hdf5"]["compression"] == "lzf"
+    assert cfg["hdf5"]["compression"] == "gzip" and cfg["hdf5"]["compression_level"] == 4
     assert merge_extend(cfg) == 1000
 
 

@@ -109,7 +109,7 @@ def write_split(
     fasta: str,
     out_h5: str,
     window: int,
-    compression: str = "lzf",
+    compression: str = "gzip",
     level: int = 4,
     chunk_rows: int = 256,
     attrs: dict | None = None,

@@ -77,13 +77,18 @@ def assign(starts: np.ndarray, ends: np.ndarray, segs: list[tuple[int, int, int]
     return np.where(inside, seg_codes[idx], DROPPED).astype(np.int8)
 
 
-def leakage_report(windows_tsv: str) -> dict:
+def leakage_report(windows_tsv: str, chunk_rows: int = 200_000) -> dict:
     """Count overlaps between windows of different splits using bedtools.
+
+    The table is streamed in chunks into one temporary BED file per split, so
+    memory does not grow with the number of windows.
 
     Parameters
     ----------
     windows_tsv : str
         ``results/data/windows.tsv.gz``.
+    chunk_rows : int
+        Rows read at a time.
 
     Returns
     -------
@@ -91,20 +96,29 @@ def leakage_report(windows_tsv: str) -> dict:
         ``{"train_vs_valid": n, "train_vs_test": n, "valid_vs_test": n, "n": {...}}``:
         numbers of windows of the first split overlapping any window of the second.
     """
+    import tempfile
+
     import pandas as pd
     import pybedtools
 
     cols = ["chrom", "start", "end", "split"]
-    beds = {}
-    counts = {}
-    for split, frame in pd.read_csv(windows_tsv, sep="\t", usecols=cols).groupby("split"):
-        beds[split] = pybedtools.BedTool.from_dataframe(frame[cols[:3]]).sort()
-        counts[split] = int(len(frame))
-    report: dict = {"n": counts}
-    for a, b in (("train", "valid"), ("train", "test"), ("valid", "test")):
-        if a in beds and b in beds:
-            report[f"{a}_vs_{b}"] = int(beds[a].intersect(beds[b], u=True).count())
-        else:
-            report[f"{a}_vs_{b}"] = 0
-    pybedtools.cleanup()
+    counts = dict.fromkeys(SPLITS, 0)
+    with tempfile.TemporaryDirectory(prefix="chromcnn-split-") as tmp:
+        paths = {s: f"{tmp}/{s}.bed" for s in SPLITS}
+        handles = {s: open(p, "w") for s, p in paths.items()}
+        try:
+            for frame in pd.read_csv(windows_tsv, sep="\t", usecols=cols, chunksize=chunk_rows, dtype={"chrom": str}):
+                for split, part in frame.groupby("split"):
+                    part[cols[:3]].to_csv(handles[split], sep="\t", header=False, index=False)
+                    counts[split] += len(part)
+        finally:
+            for handle in handles.values():
+                handle.close()
+        report: dict = {"n": {s: n for s, n in counts.items() if n}}
+        for a, b in (("train", "valid"), ("train", "test"), ("valid", "test")):
+            hits = 0
+            if counts[a] and counts[b]:
+                hits = sum(1 for _ in pybedtools.BedTool(paths[a]).intersect(pybedtools.BedTool(paths[b]), u=True))
+            report[f"{a}_vs_{b}"] = hits
+        pybedtools.cleanup()
     return report
