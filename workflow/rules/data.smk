@@ -63,13 +63,13 @@ rule encode_split:
         genome_provenance=f"resources/genome/{GENOME}.provenance.json",
     output:
         h5="results/data/{split}.h5",
-    threads: 2
     log:
         "logs/data/encode_{split}.log",
     benchmark:
         "benchmarks/data/encode_{split}.tsv"
     conda:
         "../envs/data.yaml"
+    threads: 2
     resources:
         mem_mb=lambda wc, attempt: 4000 * attempt,
         runtime=lambda wc, attempt: 60 * attempt,
