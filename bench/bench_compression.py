@@ -9,15 +9,13 @@ compresses differently from random), else the synthetic benchmark genome.
 
 from __future__ import annotations
 
-import argparse
 import gzip
-import tempfile
 import time
 from pathlib import Path
 
 import h5py
 import numpy as np
-from common import ROOT, make_genome  # puts workflow/scripts on sys.path
+from common import ROOT, make_genome, parse_args  # puts workflow/scripts on sys.path
 
 # isort: split
 from chromcnn.genome import prepare_genome, read_fai
@@ -62,12 +60,7 @@ def read_all(path: Path, shuffled: bool) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--windows", type=int, default=50_000)
-    parser.add_argument("--workdir", default=None)
-    args = parser.parse_args()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="chromcnn-comp-"))
-    work.mkdir(parents=True, exist_ok=True)
+    args, work = parse_args(__doc__, 50_000, "chromcnn-comp-")
     fasta, label = genome(work)
     table = work / "comp.tsv.gz"
     windows_table(table, fasta, args.windows)

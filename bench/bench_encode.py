@@ -10,16 +10,14 @@ output bytes into a fresh array (the physical limit of writing the output).
 
 from __future__ import annotations
 
-import argparse
 import json
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyfaidx
-from common import best_of, make_genome, make_peaks  # puts workflow/scripts on sys.path
+from common import best_of, make_genome, make_peaks, parse_args  # puts workflow/scripts on sys.path
 
 # isort: split
 from chromcnn.dataset import build_windows_table
@@ -108,12 +106,7 @@ def end_to_end(work: Path, fasta: str, n_cells: int, n_peaks: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--windows", type=int, default=100_000)
-    parser.add_argument("--workdir", default=None)
-    args = parser.parse_args()
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="chromcnn-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
+    args, work = parse_args(__doc__, 100_000, "chromcnn-bench-")
     fasta = make_genome(work)
     windows = random_windows(fasta, args.windows)
     n = len(windows)

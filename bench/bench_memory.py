@@ -12,15 +12,13 @@ windows so that few sites merge, GC-matched negatives). encode stage: exactly
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from common import make_genome, make_peaks
+from common import make_genome, make_peaks, parse_args
 
 L_WINDOWS, L_ENCODE = 200, 1000
 
@@ -64,7 +62,7 @@ def measure(work: Path, fasta: str, n_peaks: int) -> dict:
     out = {}
     for stage in ("windows", "encode"):
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", stage, str(scale), fasta, str(n_peaks)],
+            [sys.executable, __file__, "--workdir", str(scale), "--child", stage, str(scale), fasta, str(n_peaks)],
             capture_output=True,
             text=True,
             check=True,
@@ -74,16 +72,11 @@ def measure(work: Path, fasta: str, n_peaks: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", default=None)
-    parser.add_argument("--child", nargs=4, default=None)
-    args = parser.parse_args()
+    args, work = parse_args(__doc__, None, "chromcnn-mem-")
     if args.child:
-        stage, work, fasta, n = args.child
-        child(stage, work, fasta, int(n))
+        stage, child_work, fasta, n = args.child
+        child(stage, child_work, fasta, int(n))
         return
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="chromcnn-mem-"))
-    work.mkdir(parents=True, exist_ok=True)
     fasta = make_genome(work)
     small, large = measure(work, fasta, 2_000), measure(work, fasta, 20_000)
     print("\n| stage | windows (1x) | peak RSS MB | windows (10x) | peak RSS MB | ratio |")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +15,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 from chromcnn.genome import prepare_genome  # noqa: E402
+
+
+def parse_args(doc: str, windows: int | None, prefix: str) -> tuple[argparse.Namespace, Path]:
+    """Common command line (``--windows``, ``--workdir``); returns the args and a work folder."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if windows is not None:
+        parser.add_argument("--windows", type=int, default=windows)
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--child", nargs=4, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    work = Path(args.workdir or tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    return args, work
 
 
 def make_genome(directory: Path, n_chroms: int = 5, chrom_len: int = 10_000_000, seed: int = 0) -> str:

@@ -110,17 +110,16 @@ def write_fasta(path: Path, seqs: dict[str, str], width: int = 60, compress: boo
         f">{name}\n" + "".join(seq[i : i + width] + "\n" for i in range(0, len(seq), width))
         for name, seq in seqs.items()
     )
-    if compress:
-        with gzip.open(path, "wt") as handle:
-            handle.write(text)
-    else:
-        path.write_text(text)
-    return path
+    return write_text(path, text, compress)
 
 
 def write_bed(path: Path, rows: list[tuple], compress: bool = False) -> Path:
     """Write tab-separated rows (optionally gzip)."""
-    text = "".join("\t".join(map(str, r)) + "\n" for r in rows)
+    return write_text(path, "".join("\t".join(map(str, r)) + "\n" for r in rows), compress)
+
+
+def write_text(path: Path, text: str, compress: bool = False) -> Path:
+    """Write text, gzip-compressed when ``compress``."""
     if compress:
         with gzip.open(path, "wt") as handle:
             handle.write(text)

@@ -126,6 +126,16 @@ def check_gzip(path: str | Path, label: str) -> None:
         ) from None
 
 
+def check_md5(source: str, digest: str, md5: str | None) -> None:
+    """Raise InputError when an expected md5 is given and differs from ``digest``."""
+    if md5 is not None and digest.lower() != md5.lower():
+        what = "URL" if is_url(source) else "path"
+        raise InputError(
+            f"md5 mismatch for {source}: expected {md5.lower()}, got {digest}",
+            f"check that the {what} and md5 in config.yaml belong to the same file (or set md5: null)",
+        )
+
+
 def is_gzip(path: str | Path) -> bool:
     """True when the file starts with the gzip magic bytes (gzip and bgzip)."""
     with open(path, "rb") as handle:
@@ -186,11 +196,7 @@ def fetch(
                 wait = backoff_s * 2 ** (attempt - 1)
                 LOG.warning("attempt %d for %s failed (%s); retrying in %.1fs", attempt, source, err, wait)
                 sleep(wait)
-        if md5 is not None and digest.lower() != md5.lower():
-            raise InputError(
-                f"md5 mismatch for {source}: expected {md5.lower()}, got {digest}",
-                "check that the URL and md5 in config.yaml belong to the same file (or set md5: null)",
-            )
+        check_md5(source, digest, md5)
         if is_gzip(tmp):
             check_gzip(tmp, source)
         os.replace(tmp, dest)
@@ -229,11 +235,7 @@ def verify_local(source: str, md5: str | None = None) -> FetchRecord:
     if not Path(source).is_file():
         raise InputError(f"input file '{source}' does not exist", "fix the path in config.yaml")
     digest = md5sum(source)
-    if md5 is not None and digest.lower() != md5.lower():
-        raise InputError(
-            f"md5 mismatch for {source}: expected {md5.lower()}, got {digest}",
-            "check that the path and md5 in config.yaml belong to the same file (or set md5: null)",
-        )
+    check_md5(source, digest, md5)
     if is_gzip(source):
         check_gzip(source, source)
     return FetchRecord(source, source, digest, os.path.getsize(source), 0, md5)
