@@ -12,7 +12,9 @@ from chromcnn.config import (  # noqa: E402
 )
 from chromcnn.download import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
+from chromcnn.config import key_lines  # noqa: E402
 from chromcnn.provenance import config_hash  # noqa: E402
+from chromcnn.train_config import model_ids, resolve  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 _CLI_CONFIGS = list(workflow.overwrite_configfiles or [])
@@ -28,12 +30,19 @@ GENOME = config["genome"]["name"]
 TASKS = list(config["cell_types"])
 SPLITS = ["train", "valid", "test"]
 CONFIG_HASH = config_hash(config)
+MODELS = model_ids(config)
+try:
+    _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
+    SETTINGS = {m: resolve(config, m, TASKS, CONFIG_FILE, _LINES) for m in MODELS}
+except InputError as err:
+    sys.exit(f"chromcnn error: {err.one_line()}")
 
 
 wildcard_constraints:
     split="train|valid|test",
     cell_type="|".join(TASKS),
     genome=GENOME,
+    model="|".join(MODELS) if MODELS else "NONE",
 
 
 def download_params():
@@ -75,6 +84,17 @@ def input_provenance():
     if config["genome"].get("blacklist"):
         files.append(f"resources/genome/{GENOME}.blacklist.provenance.json")
     return files
+
+
+def train_settings(model):
+    """TrainSettings of a model id as a plain dict (a Snakemake param)."""
+    import dataclasses
+
+    return dataclasses.asdict(SETTINGS[model])
+
+
+def model_outputs():
+    return expand("results/models/{model}/model.pt", model=MODELS)
 
 
 def data_outputs():

@@ -30,33 +30,34 @@ from pathlib import Path
 import numpy as np
 
 SEED = 20261121
-CHROMS = {"chr1": 3_000_000, "chr2": 1_000_000, "chr3": 1_000_000}
+CHROMS = {"chr1": 6_000_000, "chr2": 1_000_000, "chr3": 1_000_000}
 LINE = 60
 RELEASE = "JASPAR2024"
 #: motif name -> JASPAR 2024 CORE vertebrates id
 MOTIFS = {
     "CTCF": "MA0139.2",
-    "GATA1": "MA0035.5",
+    "GATA1::TAL1": "MA0140.3",
     "SPI1": "MA0080.7",
     "HNF4A": "MA0114.5",
     "FOXA2": "MA0047.4",
     "CEBPB": "MA0466.4",
+    "HNF1B": "MA0153.2",
 }
 #: cell type -> motifs that open chromatin in it (CTCF is open everywhere)
 CELL_TYPES = {
-    "erythroid": ["GATA1", "CTCF"],
+    "erythroid": ["GATA1::TAL1", "CTCF"],
     "myeloid": ["SPI1", "CEBPB", "CTCF"],
     "lymphoid": ["SPI1", "CTCF"],
     "hepatocyte": ["HNF4A", "FOXA2", "CEBPB", "CTCF"],
-    "foregut": ["FOXA2", "GATA1", "CTCF"],
+    "foregut": ["FOXA2", "HNF1B", "CTCF"],
 }
 ELEMENT_SPACING = 1_100  # minimum bp between element centres
 ELEMENT_DENSITY = 1 / 1_400  # elements per bp
 P_CTCF_ELEMENT = 0.15
-P_DETECT = 0.9
-P_FALSE_ELEMENT = 0.04  # peak at an element without the cell type's motifs
-P_NOISE_PEAK = 0.08  # fraction of extra peaks at random motif-free places
-DECOYS_PER_MB = 20  # instances of each motif outside elements
+P_DETECT = 0.98
+P_FALSE_ELEMENT = 0.01  # peak at an element without the cell type's motifs
+P_NOISE_PEAK = 0.01  # fraction of extra peaks at random motif-free places
+DECOYS_PER_MB = 10  # instances of each motif outside elements
 BLACKLIST = [("chr1", 1_200_000, 1_212_000), ("chr2", 400_000, 405_000), ("chr3", 700_000, 703_000)]
 N_GAPS = {"chr1": [(0, 10_000), (2_000_000, 2_020_000)], "chr2": [(0, 10_000)], "chr3": [(990_000, 1_000_000)]}
 COMPLEMENT = bytes.maketrans(b"ACGTacgt", b"TGCAtgca")
@@ -145,7 +146,7 @@ def build_genome(
         seq = background(rng, length, [(e.centre - 150, e.centre + 150) for e in own])
         for e in own:
             for motif in e.motifs:
-                for _ in range(int(rng.integers(2, 4)) if motif != "CTCF" else int(rng.integers(1, 3))):
+                for _ in range(int(rng.integers(3, 6)) if motif != "CTCF" else int(rng.integers(1, 3))):
                     inst = sample_instance(rng, pwms[motif])
                     plant(rng, seq, e.centre + int(rng.integers(-90, 90 - len(inst))), inst)
                     counts[motif]["in_elements"] += 1

@@ -1,0 +1,104 @@
+"""Every architecture: any window and task count, learns, and the RC model is invariant."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from chromcnn import models
+from chromcnn.models.rc_cnn import reverse_complement
+
+ARCHS = models.names()
+
+
+def one_hot(n: int, length: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, 4, (n, length), generator=g)
+    return torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize(("length", "n_tasks"), [(200, 1), (600, 5), (1000, 50)])
+def test_builds_and_runs_for_any_window_and_task_count(arch, length, n_tasks):
+    torch.manual_seed(0)
+    model = models.build(arch, n_tasks, length).eval()
+    with torch.no_grad():
+        out = model(one_hot(3, length))
+    assert out.shape == (3, n_tasks) and torch.isfinite(out).all()
+
+
+def test_seed_layer_sizes_are_reproduced_at_1000_bp():
+    basset = models.build("basset", 50, 1000)
+    assert basset.fc[0].in_features == 3600  # the seed's fc1
+    deepsea = models.build("deepsea", 50, 1000)
+    assert deepsea.fc[0].in_features == 53 * 960
+    dragon = models.build("chromdragonn", 50, 1000)
+    assert dragon.fc1.in_features == 4200
+    assert [m.out_channels for m in basset.conv if isinstance(m, torch.nn.Conv1d)] == [300, 200, 200]
+
+
+def bce_step(model, x, y, lr=1e-3):
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    torch.manual_seed(1)
+    before = loss_fn(model(x), y)
+    opt.zero_grad()
+    before.backward()
+    opt.step()
+    torch.manual_seed(1)  # same dropout masks
+    return before.item(), loss_fn(model(x), y).item()
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_one_step_lowers_the_loss(arch):
+    torch.manual_seed(0)
+    model = models.build(arch, 4, 200).train()
+    x, y = one_hot(16, 200), (torch.rand(16, 4, generator=torch.Generator().manual_seed(2)) < 0.5).float()
+    before, after = bce_step(model, x, y, lr=1e-4)
+    assert after < before
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_overfits_a_tiny_batch(arch):
+    torch.manual_seed(0)
+    model = models.build(arch, 3, 200).train()
+    x, y = one_hot(8, 200, seed=3), (torch.rand(8, 3, generator=torch.Generator().manual_seed(4)) < 0.5).float()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(150):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        pred = model(x) > 0
+    assert (pred == y.bool()).float().mean() == 1.0, arch
+
+
+@pytest.mark.parametrize("length", [200, 601, 1000])
+def test_rc_cnn_is_reverse_complement_invariant(length):
+    torch.manual_seed(0)
+    model = models.build("rc_cnn", 5, length)
+    x = one_hot(6, length, seed=length)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(3):  # move BN statistics and weights away from their initial values
+        loss = model(x).square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        a, b = model(x), model(reverse_complement(x))
+    assert torch.allclose(a, b, atol=1e-5)
+    assert not torch.allclose(a, model(x.flip(2)), atol=1e-3)  # plain reversal is not a symmetry
+
+
+def test_bad_model_configuration_is_explained():
+    with pytest.raises(models.ModelConfigError, match="unknown architecture 'bassett'; valid: basset, deepsea"):
+        models.build("bassett", 3, 600)
+    with pytest.raises(models.ModelConfigError, match="has no hyperparameter 'filter'"):
+        models.build("basset", 3, 600, filter=(1, 2, 3))
+    with pytest.raises(models.ModelConfigError, match="'fc' of 'basset' must be int like 1000, got '500'"):
+        models.build("basset", 3, 600, fc="500")
+    with pytest.raises(models.ModelConfigError, match="too short for deepsea: .* at least 163 bp"):
+        models.build("deepsea", 3, 150)
+    assert models.build("basset", 3, 168) is not None  # the stated minimum works

@@ -1,0 +1,147 @@
+"""Loader modes, the trainer (learning, resume equivalence, NaN handling) and settings."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from chromcnn import models
+from chromcnn.errors import InputError
+from chromcnn.loader import Batches, open_split
+from chromcnn.train import HISTORY_COLUMNS, TrainingError, TrainSettings, augment, fit
+from train_helpers import toy_split
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    d = tmp_path_factory.mktemp("toy")
+    return str(toy_split(d / "train.h5", 600, seed=0)), str(toy_split(d / "valid.h5", 200, seed=1))
+
+
+def rows(batches, seed, epoch):
+    xs, ys = zip(*batches.epoch(seed, epoch))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def test_in_memory_and_streaming_give_every_example_once(toy):
+    ram = Batches(toy[0], 50, memory_budget_mb=100)
+    stream = Batches(toy[0], 50, memory_budget_mb=0, chunks_per_block=2, buffer_blocks=3)
+    assert ram.in_memory and not stream.in_memory
+    with h5py.File(toy[0]) as h5:
+        full = h5["x"][:].reshape(600, -1)
+    for batches in (ram, stream):
+        x, _ = rows(batches, 1, 1)
+        assert len(x) == 600
+        order = sorted(map(bytes, x.reshape(600, -1)))
+        assert order == sorted(map(bytes, full))
+        assert all(len(b[0]) == 50 for b in list(batches.epoch(1, 1))[:-1])
+
+
+def test_shuffling_depends_only_on_seed_and_epoch(toy):
+    for budget in (100, 0):
+        b = Batches(toy[0], 64, memory_budget_mb=budget)
+        a1, a2, a3 = rows(b, 1, 1)[1], rows(b, 1, 1)[1], rows(b, 1, 2)[1]
+        assert np.array_equal(a1, a2) and not np.array_equal(a1, a3)
+    x, _ = next(Batches(toy[0], 600, 0).epoch(0, 0, shuffle=False))
+    with h5py.File(toy[0]) as h5:
+        assert np.array_equal(x, h5["x"][:])  # unshuffled streaming keeps file order
+
+
+def test_other_format_version_is_rejected(tmp_path):
+    path = toy_split(tmp_path / "old.h5", 20)
+    with h5py.File(path, "a") as h5:
+        h5.attrs["format_version"] = 0
+    with pytest.raises(InputError, match="format_version 0, this chromcnn reads version 1"):
+        open_split(str(path))
+
+
+def test_augment_reverse_complements_and_shifts():
+    seq = torch.randint(0, 4, (12,), generator=torch.Generator().manual_seed(5))
+    x = torch.nn.functional.one_hot(seq, 4).T.float()[None].repeat(64, 1, 1)
+    assert not torch.equal(x[0], x[0].flip(0, 1))
+    s = TrainSettings(arch="cnn", rc_augment=True, shift=0)
+    out = augment(x, s, torch.Generator().manual_seed(0))
+    flipped = (out == x.flip(1, 2)).all(dim=(1, 2))
+    assert 10 < int(flipped.sum()) < 54 and ((out == x).all(dim=(1, 2)) | flipped).all()
+    s = TrainSettings(arch="cnn", rc_augment=False, shift=2)
+    out = augment(x, s, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and not torch.equal(out, x)
+    assert (out.sum(dim=1) <= 1).all()  # zero-filled ends, still one-hot
+
+
+def settings(**kw) -> TrainSettings:
+    base = {
+        "arch": "cnn",
+        "hparams": {"num_filters": 16, "kernel_size": 9},
+        "lr": 3e-3,
+        "batch_size": 32,
+        "max_epochs": 4,
+        "patience": 10,
+        "shift": 2,
+        "seed": 3,
+        "device": "cpu",
+    }
+    return TrainSettings(**{**base, **kw})
+
+
+def build_cnn(s: TrainSettings):
+    return lambda: models.build("cnn", 3, 200, **s.hparams)
+
+
+def test_training_learns_and_writes_the_contract(toy, tmp_path):
+    s = settings(arch="rc_cnn", hparams={"filters": 16, "kernels": [9, 5, 3]}, max_epochs=6)
+    result = fit(
+        lambda: models.build("rc_cnn", 3, 200, **s.hparams), *toy, tmp_path, s, meta={"tasks": ["A", "B", "C"]}
+    )
+    assert result["valid_auroc"] > 0.9
+    history = pd.read_csv(tmp_path / "history.tsv", sep="\t")
+    assert history.columns.tolist() == HISTORY_COLUMNS and len(history) == 6
+    assert (history.samples_per_s > 0).all()
+    saved = torch.load(tmp_path / "model.pt", weights_only=False)
+    assert saved["tasks"] == ["A", "B", "C"] and saved["best_epoch"] == result["best_epoch"]
+    assert saved["settings"]["arch"] == "rc_cnn"
+
+
+def test_killed_run_resumes_to_the_same_result(toy, tmp_path):
+    s = settings()
+    fit(build_cnn(s), *toy, tmp_path / "straight", s)
+    assert fit(build_cnn(s), *toy, tmp_path / "killed", s, stop_after_epoch=2) == {"stopped_at": 2}
+    assert not (tmp_path / "killed" / "model.pt").exists()  # outputs appear only when complete
+    resumed = fit(build_cnn(s), *toy, tmp_path / "killed", s)
+    assert resumed["resumed_from"] == 2
+    a = torch.load(tmp_path / "straight" / "model.pt", weights_only=False)["state_dict"]
+    b = torch.load(tmp_path / "killed" / "model.pt", weights_only=False)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    ha = pd.read_csv(tmp_path / "straight" / "history.tsv", sep="\t").drop(columns=["seconds", "samples_per_s"])
+    hb = pd.read_csv(tmp_path / "killed" / "history.tsv", sep="\t").drop(columns=["seconds", "samples_per_s"])
+    pd.testing.assert_frame_equal(ha, hb)
+
+
+def test_checkpoint_of_other_settings_is_not_resumed(toy, tmp_path):
+    fit(build_cnn(settings()), *toy, tmp_path, settings(), stop_after_epoch=1)
+    other = settings(lr=1e-3, max_epochs=1)
+    assert fit(build_cnn(other), *toy, tmp_path, other)["resumed_from"] == 0
+
+
+class BlowsUp(torch.nn.Module):
+    """Returns NaN from the 26th training call: epoch 1 has 19 batches (600 / 32), so epoch 2, batch 7."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = models.build("linear", 3, 200)
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1 if self.training else 0
+        out = self.inner(x)
+        return out * float("nan") if self.calls > 25 else out
+
+
+def test_non_finite_loss_stops_with_epoch_and_batch_and_keeps_last_good(toy, tmp_path):
+    with pytest.raises(TrainingError, match=r"non-finite loss \(nan\) at epoch 2, batch 7"):
+        fit(BlowsUp, *toy, tmp_path, settings(arch="linear", hparams={}))
+    last = torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=False)
+    assert last["state"]["epoch"] == 1
+    assert (tmp_path / "checkpoints" / "best.pt").exists() and not (tmp_path / "model.pt").exists()

@@ -1,0 +1,37 @@
+"""A tiny, learnable data set in the HDF5 contract, for training tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from chromcnn.h5io import SplitWriter
+
+MOTIFS = ("GATAAGGC", "CACGTGAC", "TTGCGCAA")  # task t is 1 when motif t is planted
+
+
+def toy_split(path: Path, n: int, length: int = 200, seed: int = 0, chunk_rows: int = 16) -> Path:
+    """Random sequences; each of 3 tasks is positive where its motif was planted near the centre."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, (n, length)).astype(np.uint8)
+    y = (rng.random((n, len(MOTIFS))) < 0.35).astype(np.uint8)
+    for i in range(n):
+        for t, motif in enumerate(MOTIFS):
+            if y[i, t]:
+                pos = int(rng.integers(length // 2 - 60, length // 2 + 50))
+                codes[i, pos : pos + len(motif)] = ["ACGT".index(c) for c in motif]
+    x = np.zeros((n, 4, length), np.uint8)
+    for k in range(4):
+        x[:, k, :] = codes == k
+    writer = SplitWriter(
+        path,
+        ["A", "B", "C"],
+        length,
+        chunk_rows,
+        "gzip",
+        1,
+        {"split": path.stem, "window": length, "format_version": 1, "genome": "toy"},
+    )
+    writer.append(x, y, ["chrT"] * n, np.arange(n, dtype=np.int64) * length, np.arange(1, n + 1) * length)
+    writer.close(True)
+    return path

@@ -1,0 +1,52 @@
+"""Per-task and macro AUROC / AUPRC (scikit-learn), NaN with a reason when undefined."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+
+def per_task(scores: np.ndarray, y: np.ndarray) -> list[dict]:
+    """AUROC and AUPRC of each column.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        float (N, T), any monotone score (logits are fine).
+    y : numpy.ndarray
+        0/1 (N, T).
+
+    Returns
+    -------
+    list of dict
+        ``n_pos``, ``n_neg``, ``auroc``, ``auprc``, ``reason`` (empty when defined).
+    """
+    out = []
+    for t in range(y.shape[1]):
+        yt = np.asarray(y[:, t]) > 0
+        n_pos, n_neg = int(yt.sum()), int((~yt).sum())
+        row = {"n_pos": n_pos, "n_neg": n_neg, "auroc": float("nan"), "auprc": float("nan"), "reason": ""}
+        if n_pos == 0 or n_neg == 0:
+            row["reason"] = "no positives" if n_pos == 0 else "no negatives"
+        else:
+            row["auroc"] = float(roc_auc_score(yt, scores[:, t]))
+            row["auprc"] = float(average_precision_score(yt, scores[:, t]))
+        out.append(row)
+    return out
+
+
+def summarise(scores: np.ndarray, y: np.ndarray, task_type: str = "multi-label") -> dict:
+    """Macro AUROC / AUPRC over tasks (NaN tasks skipped); regression reports -MSE as both."""
+    if task_type == "regression":
+        mse = float(np.mean((scores - y) ** 2))
+        return {"macro_auroc": -mse, "macro_auprc": -mse, "tasks": []}
+    if task_type == "multi-class":
+        y = np.eye(scores.shape[1])[np.asarray(y).argmax(axis=1)] if y.shape[1] == scores.shape[1] else y
+    tasks = per_task(scores, y)
+    auroc = [t["auroc"] for t in tasks if t["reason"] == ""]
+    auprc = [t["auprc"] for t in tasks if t["reason"] == ""]
+    return {
+        "macro_auroc": float(np.mean(auroc)) if auroc else float("nan"),
+        "macro_auprc": float(np.mean(auprc)) if auprc else float("nan"),
+        "tasks": tasks,
+    }

@@ -1,0 +1,111 @@
+"""From config.yaml to one TrainSettings per model id ``{name}-s{seed}``.
+
+Precedence: the ``train`` section's global keys, then the architecture's
+published defaults (or the seqgra XML's optimizer and training process), then
+``train.overrides[name]``. Everything is checked when the workflow is parsed:
+unknown architectures, unknown or mistyped hyperparameters, windows too short
+for an architecture's pooling, and seqgra files that do not match the data.
+"""
+
+from __future__ import annotations
+
+import re
+
+import torch
+
+from . import models, seqgra
+from .errors import InputError
+from .train import TrainSettings
+
+GLOBAL_KEYS = (
+    "task_type",
+    "max_epochs",
+    "patience",
+    "monitor",
+    "lr_patience",
+    "lr_factor",
+    "rc_augment",
+    "shift",
+    "pos_weight",
+    "device",
+    "bf16",
+    "compile",
+    "memory_budget_mb",
+)
+ID_RE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)-s(?P<seed>\d+)$")
+
+
+def model_ids(config: dict) -> list[str]:
+    """``{name}-s{seed}`` for every architecture and seqgra model, and every seed."""
+    train = config["train"]
+    names = list(train["architectures"]) + list(train["seqgra"])
+    return [f"{name}-s{seed}" for name in names for seed in train["seeds"]]
+
+
+def split_id(model_id: str) -> tuple[str, int]:
+    match = ID_RE.match(model_id)
+    if not match:
+        raise ValueError(f"model id '{model_id}' is not name-sSEED")
+    return match["name"], int(match["seed"])
+
+
+def resolve(
+    config: dict, model_id: str, tasks: list[str], source: str = "config.yaml", lines: dict | None = None
+) -> TrainSettings:
+    """TrainSettings of one model, checked against the tasks and window.
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the offending key's line.
+    """
+    lines = lines or {}
+    train = config["train"]
+    name, seed = split_id(model_id)
+    base = {k: train[k] for k in GLOBAL_KEYS}
+    if train["loss"]:
+        base["loss"] = train["loss"]
+    if name in train["seqgra"]:
+        defn = seqgra.parse(train["seqgra"][name])
+        seqgra.check_against(defn, tasks, train["task_type"])
+        base.update(seqgra.settings(defn))
+    elif name in models.REGISTRY:
+        base.update(models.get(name).defaults)
+    else:
+        raise InputError(
+            f"unknown architecture '{name}'",
+            f"use one of: {', '.join(models.names())}, or add it under train.seqgra",
+            path=source,
+            line=lines.get(("train", "architectures")),
+        )
+    override = dict(train["overrides"].get(name, {}))
+    hparams = override.pop("hparams", {})
+    base.update(override)
+    settings = TrainSettings(arch=name, hparams=hparams, seed=seed, **base)
+    check_buildable(settings, config, tasks, source, lines)
+    return settings
+
+
+def check_buildable(settings: TrainSettings, config: dict, tasks: list[str], source: str, lines: dict) -> None:
+    """Build the model on the meta device: catches bad hyperparameters and short windows cheaply."""
+    if settings.arch in config["train"]["seqgra"]:
+        return
+    try:
+        with torch.device("meta"):
+            models.build(settings.arch, len(tasks), config["window"], **settings.hparams)
+    except models.ModelConfigError as err:
+        key = ("train", "overrides", settings.arch, "hparams") if settings.hparams else ("window",)
+        raise InputError(str(err).split(". Fix:")[0], _fix(str(err)), path=source, line=lines.get(key)) from None
+
+
+def _fix(message: str) -> str:
+    if ". Fix: " in message:
+        return message.split(". Fix: ", 1)[1]
+    return "correct train.overrides.<architecture>.hparams (see the architecture's signature in chromcnn.models)"
+
+
+def build_model(settings: TrainSettings, config_seqgra: dict, n_tasks: int, seq_len: int) -> torch.nn.Module:
+    """A fresh model for ``settings`` (registry architecture or seqgra external class)."""
+    if settings.arch in config_seqgra:
+        return seqgra.build(seqgra.parse(config_seqgra[settings.arch]), n_tasks, seq_len)
+    return models.build(settings.arch, n_tasks, seq_len, **settings.hparams)

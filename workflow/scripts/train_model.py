@@ -1,0 +1,62 @@
+"""Snakemake adapter: train one model id and write model.pt + history.tsv."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import torch
+from chromcnn.errors import InputError
+from chromcnn.h5io import read_meta
+from chromcnn.provenance import package_versions
+from chromcnn.runner import run
+from chromcnn.train import TrainingError, TrainSettings, fit
+from chromcnn.train_config import build_model
+
+
+def main(smk, log):
+    p = smk.params
+    torch.set_num_threads(smk.threads)
+    settings = TrainSettings(**p.settings)
+    data = read_meta(smk.input.train)
+    if data["tasks"] != list(p.tasks):
+        raise InputError(
+            f"tasks {data['tasks']} differ from config.yaml's {list(p.tasks)}",
+            "rerun the data stage",
+            path=smk.input.train,
+        )
+    meta = {
+        "model_id": p.model_id,
+        "arch": settings.arch,
+        "hparams": settings.hparams,
+        "tasks": data["tasks"],
+        "seq_len": int(data["window"]),
+        "task_type": settings.task_type,
+        "config_hash": p.config_hash,
+        "data": {"genome_md5": data.get("genome_md5"), "data_config_hash": data.get("config_hash")},
+        "packages": {**package_versions(), "torch": torch.__version__},
+    }
+    out = Path(smk.output.model).parent
+    log.info("settings: %s", json.dumps(dataclasses.asdict(settings)))
+    try:
+        result = fit(
+            lambda: build_model(settings, p.seqgra, len(p.tasks), int(data["window"])),
+            smk.input.train,
+            smk.input.valid,
+            out,
+            settings,
+            meta,
+        )
+    except TrainingError as err:
+        raise InputError(
+            f"{p.model_id}: {err}; the last good epoch is kept in {out / 'checkpoints'}",
+            "lower the learning rate or set a clipnorm in train.overrides",
+        ) from None
+    log.info(
+        "best epoch %d: valid_auroc %.4f valid_auprc %.4f",
+        result["best_epoch"],
+        result["valid_auroc"],
+        result["valid_auprc"],
+    )
+
+
+run(snakemake, main)  # noqa: F821
