@@ -51,8 +51,8 @@ CELL_TYPES = {
     "hepatocyte": ["HNF4A", "FOXA2", "CEBPB", "CTCF"],
     "foregut": ["FOXA2", "HNF1B", "CTCF"],
 }
-ELEMENT_SPACING = 1_100  # minimum bp between element centres
-ELEMENT_DENSITY = 1 / 1_400  # elements per bp
+ELEMENT_SPACING = 800  # minimum bp between element centres
+ELEMENT_DENSITY = 1 / 1_000  # elements per bp
 P_CTCF_ELEMENT = 0.15
 P_DETECT = 0.98
 P_FALSE_ELEMENT = 0.01  # peak at an element without the cell type's motifs

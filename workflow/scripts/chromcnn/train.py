@@ -173,6 +173,40 @@ def validate(
     return {"valid_loss": loss, "valid_auroc": metrics["macro_auroc"], "valid_auprc": metrics["macro_auprc"]}
 
 
+@torch.no_grad()
+def recalibrate_batchnorm(
+    model: nn.Module,
+    batches: Batches,
+    settings: TrainSettings,
+    device: torch.device,
+    epoch: int,
+    n_examples: int = 4096,
+) -> None:
+    """Recompute BatchNorm running statistics at the current weights ("precise BN").
+
+    The exponential moving average kept during training lags behind weights that
+    move quickly (few steps per epoch, Adam at 1e-3): on the demo it cost basset
+    0.04 validation AUROC. A forward pass over ``n_examples`` training windows
+    with a cumulative average fixes that; its order depends on (seed, epoch).
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    saved = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average
+    model.train()
+    seen = 0
+    for x, _ in batches.epoch(settings.seed + 1, epoch):
+        model(to_input(x, device))
+        seen += len(x)
+        if seen >= n_examples:
+            break
+    for m, momentum in zip(norms, saved):
+        m.momentum = momentum
+
+
 @dataclass
 class State:
     """Mutable training state saved in every checkpoint."""
@@ -283,6 +317,7 @@ def fit(
         t0 = time.perf_counter()
         train_loss, seen = train_epoch(step, opt, loss_fn, train_b, settings, device, epoch)
         seconds = time.perf_counter() - t0
+        recalibrate_batchnorm(model, train_b, settings, device, epoch)
         row = {
             "epoch": epoch,
             "train_loss": train_loss,
