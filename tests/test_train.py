@@ -145,3 +145,37 @@ def test_non_finite_loss_stops_with_epoch_and_batch_and_keeps_last_good(toy, tmp
     last = torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=False)
     assert last["state"]["epoch"] == 1
     assert (tmp_path / "checkpoints" / "best.pt").exists() and not (tmp_path / "model.pt").exists()
+
+
+def test_losses_and_targets_for_every_task_type():
+    from chromcnn.train import make_loss, targets
+
+    y = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]], np.uint8)
+    cpu = torch.device("cpu")
+    bce = make_loss(TrainSettings(arch="x", pos_weight=True), y)
+    assert isinstance(bce, torch.nn.BCEWithLogitsLoss)
+    assert bce.pos_weight.tolist() == [1.0, 3.0, 3.0]  # negatives / positives per task
+    ce = TrainSettings(arch="x", task_type="multi-class")
+    assert isinstance(make_loss(ce, y), torch.nn.CrossEntropyLoss)
+    assert targets(y, ce, cpu).tolist() == [0, 2, 1, 0]
+    reg = TrainSettings(arch="x", task_type="regression")
+    assert isinstance(make_loss(reg, y), torch.nn.MSELoss) and targets(y, reg, cpu).dtype == torch.float32
+    assert isinstance(
+        make_loss(TrainSettings(arch="x", task_type="regression", loss="poisson"), y), torch.nn.PoissonNLLLoss
+    )
+    with pytest.raises(InputError, match="unknown task type"):
+        make_loss(TrainSettings(arch="x", task_type="ranking"), y)
+
+
+@pytest.mark.parametrize("task_type", ["multi-class", "regression"])
+def test_other_task_types_train(toy, tmp_path, task_type):
+    s = settings(task_type=task_type, max_epochs=1)
+    result = fit(build_cnn(s), *toy, tmp_path, s)
+    assert result["best_epoch"] == 1 and np.isfinite(result["train_loss"])
+
+
+def test_early_stopping_ends_the_run(toy, tmp_path):
+    s = settings(lr=1e-12, max_epochs=20, patience=2, monitor="valid_loss")
+    fit(build_cnn(s), *toy, tmp_path, s)
+    history = pd.read_csv(tmp_path / "history.tsv", sep="\t")
+    assert len(history) < 20  # a model that cannot learn stops after `patience` flat epochs
