@@ -5,6 +5,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from chromcnn.config import (  # noqa: E402
+    key_lines,
     load_yaml,
     merge_extend,
     peak_source,
@@ -12,7 +13,6 @@ from chromcnn.config import (  # noqa: E402
 )
 from chromcnn.download import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
-from chromcnn.config import key_lines  # noqa: E402
 from chromcnn.provenance import config_hash  # noqa: E402
 from chromcnn.train_config import model_ids, resolve  # noqa: E402
 
