@@ -75,7 +75,8 @@ def sample_segment(
     """
     lo, hi = seg[0], seg[1] - window
     need = quota.copy() if matched else np.array([quota.sum()])
-    taken: dict[int, float] = {}
+    kept_s: list[np.ndarray] = []
+    kept_gc: list[np.ndarray] = []
     if hi < lo or need.sum() == 0:
         return np.zeros(0, np.int64), np.zeros(0)
     drawn, accepted = 0, 0
@@ -87,7 +88,8 @@ def sample_segment(
         cand = np.unique(rng.integers(lo, hi + 1, size=size))
         drawn += size
         cand = cand[~overlaps_any(cand, cand + window, *exclude)]
-        cand = cand[[c not in taken for c in cand.tolist()]] if taken else cand
+        if kept_s:
+            cand = cand[~np.isin(cand, np.concatenate(kept_s))]
         if len(cand) == 0:
             continue
         cand = rng.permutation(cand)
@@ -95,10 +97,14 @@ def sample_segment(
         ok = nf <= max_n_fraction
         cand, gc = cand[ok], gc[ok]
         bins = gc_bin(gc, len(quota)) if matched else np.zeros(len(cand), np.int64)
-        for start, g, b in zip(cand.tolist(), gc.tolist(), bins.tolist()):
-            if need[b] > 0:
-                need[b] -= 1
-                taken[start] = g
-                accepted += 1
-    starts = np.array(sorted(taken), dtype=np.int64)
-    return starts, np.array([taken[s] for s in starts.tolist()])
+        for b in np.flatnonzero(need > 0):  # the first need[b] candidates of each bin, in drawn order
+            take = np.flatnonzero(bins == b)[: need[b]]
+            need[b] -= len(take)
+            accepted += len(take)
+            kept_s.append(cand[take])
+            kept_gc.append(gc[take])
+    if not kept_s:
+        return np.zeros(0, np.int64), np.zeros(0)
+    starts, gcs = np.concatenate(kept_s), np.concatenate(kept_gc)
+    order = np.argsort(starts, kind="stable")
+    return starts[order], gcs[order]
