@@ -267,11 +267,6 @@ def peak_source(config: dict, cell_type: str) -> tuple[str, str | None]:
     return value["peaks"], value.get("md5")
 
 
-def split_regions(config: dict) -> dict[str, list[Region]]:
-    """Parsed held-out regions: ``{"valid": [...], "test": [...]}``."""
-    return {s: [parse_region(t) for t in config["splits"][s]] for s in ("valid", "test")}
-
-
 def merge_extend(config: dict) -> int:
     """The extension width used for merging (``merge.extend`` or the window)."""
     return int(config["merge"]["extend"] or config["window"])

@@ -11,11 +11,13 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from .download import is_gzip, temp_path
 from .errors import InputError
 from .genome import read_fai
 from .intervals import merge_intervals
@@ -39,7 +41,7 @@ def read_blacklist(path: str | Path | None, chrom_sizes: dict[str, int]) -> dict
         return {}
     import pybedtools
 
-    opener = gzip.open if Path(path).read_bytes()[:2] == b"\x1f\x8b" else open
+    opener = gzip.open if is_gzip(path) else open
     rows = []
     with opener(path, "rt") as handle:
         for line_no, line in enumerate(handle, start=1):
@@ -211,9 +213,6 @@ def build_windows_table(
 
 def write_json(obj: dict, path: str | Path) -> None:
     """Write JSON atomically (temporary name, then rename)."""
-    import os
-
-    from .download import temp_path
 
     path = Path(path)
     tmp = temp_path(path)

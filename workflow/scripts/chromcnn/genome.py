@@ -236,13 +236,3 @@ def load_codes(fasta: str | Path, entry: FaiEntry) -> np.ndarray:
             path=str(fasta),
         )
     return codes
-
-
-def md5_of_genome(provenance_json: str | Path) -> str | None:
-    """The recorded md5 of the genome source, from its provenance JSON (or None)."""
-    import json
-
-    path = Path(provenance_json)
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text()).get("md5")

@@ -33,12 +33,9 @@ class UnionSites:
 
     def labels(self, n_tasks: int) -> np.ndarray:
         """Activity as a uint8 matrix of shape (n, n_tasks)."""
-        out = np.zeros((len(self.activity), n_tasks), dtype=np.uint8)
-        for i, act in enumerate(self.activity):
-            for t in range(n_tasks):
-                if act >> t & 1:
-                    out[i, t] = 1
-        return out
+        acts = np.array(self.activity, dtype=object).reshape(-1, 1)  # Python ints: any task count
+        shifts = np.arange(n_tasks, dtype=object).reshape(1, -1)
+        return ((acts >> shifts) & 1).astype(np.uint8)
 
 
 def place(centres: np.ndarray, width: int, chrom_len: int) -> np.ndarray:

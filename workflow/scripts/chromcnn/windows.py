@@ -203,13 +203,18 @@ class WindowWriter:
 
     def write(self, chrom: str, res: ChromResult, window: int) -> None:
         """Append one chromosome's windows."""
-        split_names = np.array(SPLITS)[res.split]
-        label_text = ["\t".join(map(str, row)) for row in res.labels.tolist()]
-        ends = res.starts + window
-        self._text.writelines(
-            f"{chrom}\t{s}\t{e}\t{sp}\t{lab}\n"
-            for s, e, sp, lab in zip(res.starts.tolist(), ends.tolist(), split_names.tolist(), label_text)
-        )
+        n = len(res.starts)
+        columns = [
+            np.full(n, chrom, dtype=object),
+            res.starts.astype(str),
+            (res.starts + window).astype(str),
+            np.array(SPLITS)[res.split],
+            *(res.labels[:, t].astype(str) for t in range(res.labels.shape[1])),
+        ]
+        rows = columns[0]
+        for col in columns[1:]:
+            rows = rows + "\t" + col
+        self._text.write("\n".join(rows.tolist()) + ("\n" if n else ""))
 
     def close(self, ok: bool) -> None:
         """Finish the file; rename it into place only when ``ok``."""
