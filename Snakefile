@@ -1,5 +1,6 @@
-# Chromatin CNN pipeline: peaks -> windows -> one-hot HDF5 (-> training, evaluation,
-# motifs and report in later stages). Logic lives in workflow/scripts/chromcnn/.
+# Chromatin CNN pipeline: peaks -> windows -> one-hot HDF5 -> one training job per
+# model -> evaluation, first-layer motifs -> results/report.html.
+# Logic lives in workflow/scripts/chromcnn/.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -12,6 +13,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/motifs.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -19,3 +23,4 @@ rule all:
     input:
         data_outputs(),
         model_outputs(),
+        report_outputs(),

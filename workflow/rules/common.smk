@@ -13,6 +13,7 @@ from chromcnn.config import (  # noqa: E402
 )
 from chromcnn.download import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
+from chromcnn.motifs import check_database_config  # noqa: E402
 from chromcnn.provenance import config_hash  # noqa: E402
 from chromcnn.train_config import model_ids, resolve  # noqa: E402
 
@@ -34,6 +35,13 @@ MODELS = model_ids(config)
 try:
     _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
     SETTINGS = {m: resolve(config, m, TASKS, CONFIG_FILE, _LINES) for m in MODELS}
+    MOTIF_DATABASE = check_database_config(config["motifs"], CONFIG_FILE)
+    if config["motifs"]["planted"] and not Path(config["motifs"]["planted"]).is_file():
+        raise InputError(
+            f"motifs.planted file {config['motifs']['planted']} does not exist",
+            "give an existing TSV with a motif_id column, or null",
+            path=CONFIG_FILE,
+        )
 except InputError as err:
     sys.exit(f"chromcnn error: {err.one_line()}")
 
@@ -97,9 +105,25 @@ def model_outputs():
     return expand("results/models/{model}/model.pt", model=MODELS)
 
 
+def planted_file():
+    return [config["motifs"]["planted"]] if config["motifs"]["planted"] else []
+
+
+def motif_database_files():
+    return [config["motifs"]["database"]] if config["motifs"]["database"] else []
+
+
+def motif_database_label():
+    return MOTIF_DATABASE
+
+
 def data_outputs():
     return [
         *expand("results/data/{split}.h5", split=SPLITS),
         "results/data/qc.json",
         "results/data/split_check.json",
     ]
+
+
+def report_outputs():
+    return ["results/report.html"] if MODELS else []

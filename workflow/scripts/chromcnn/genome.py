@@ -236,3 +236,24 @@ def load_codes(fasta: str | Path, entry: FaiEntry) -> np.ndarray:
             path=str(fasta),
         )
     return codes
+
+
+def base_composition(fasta: str | Path) -> dict:
+    """A, C, G, T fractions of a plain indexed FASTA (N and other codes excluded).
+
+    Streams one chromosome at a time, so memory is that of the largest one.
+
+    Returns
+    -------
+    dict
+        ``{"A": float, "C": float, "G": float, "T": float, "acgt_bases": int, "other_bases": int}``.
+    """
+    counts = np.zeros(5, dtype=np.int64)
+    for entry in read_fai(f"{fasta}.fai"):
+        counts += np.bincount(load_codes(fasta, entry), minlength=5)[:5]
+    acgt = int(counts[:4].sum())
+    if acgt == 0:
+        raise InputError("the genome has no A, C, G or T", "check the FASTA", path=str(fasta))
+    out = {b: float(c / acgt) for b, c in zip("ACGT", counts[:4])}
+    out.update(acgt_bases=acgt, other_bases=int(counts[4]))
+    return out

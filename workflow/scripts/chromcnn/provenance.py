@@ -35,3 +35,33 @@ def read_provenance(paths: list[str]) -> dict[str, dict]:
             record = json.load(handle)
         out[record.get("name", path)] = record
     return out
+
+
+def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple[str, ...] = ()) -> dict:
+    """What a result records: config hash, package versions and the md5 of each input file."""
+    from .download import md5sum
+
+    return {
+        "config_hash": config_hash_value,
+        "packages": package_versions(PACKAGES + extra_packages),
+        "inputs": {name: {"path": str(path), "md5": md5sum(path)} for name, path in inputs.items()},
+    }
+
+
+def write_json_atomic(obj: dict, path: str) -> None:
+    """JSON written to a temporary name and renamed when complete."""
+    import os
+
+    tmp = f"{path}.part"
+    with open(tmp, "w") as handle:
+        json.dump(obj, handle, indent=1, sort_keys=True, default=str)
+    os.replace(tmp, path)
+
+
+def write_tsv_atomic(frame, path: str) -> None:
+    """A pandas DataFrame as TSV (NaN as 'NA'), written to a temporary name and renamed."""
+    import os
+
+    tmp = f"{path}.part"
+    frame.to_csv(tmp, sep="\t", index=False, na_rep="NA", float_format="%.6g")
+    os.replace(tmp, path)

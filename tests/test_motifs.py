@@ -1,0 +1,208 @@
+"""Filter -> motif: a first-layer filter set to a known PWM is recovered and matched to its JASPAR id."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from chromcnn import filters as flt
+from chromcnn import interpret as it
+from chromcnn import models
+from chromcnn import motif_sets as ms
+from chromcnn import motifs as mtf
+from chromcnn.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def jaspar():
+    return mtf.load_jaspar("JASPAR2024")
+
+
+def planted_sequences(ppm: np.ndarray, n: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot (n, 4, length) random sequences; every other one carries an instance (either strand)."""
+    rng = np.random.default_rng(seed)
+    seqs = rng.integers(0, 4, (n, length))
+    width = ppm.shape[1]
+    for i in range(0, n, 2):
+        inst = np.array([rng.choice(4, p=ppm[:, j] / ppm[:, j].sum()) for j in range(width)])
+        if i % 4 == 0:
+            inst = (3 - inst)[::-1]  # reverse strand
+        pos = rng.integers(0, length - width)
+        seqs[i, pos : pos + width] = inst
+    x = np.zeros((n, 4, length), dtype=np.uint8)
+    x[np.arange(n)[:, None], seqs, np.arange(length)[None, :]] = 1
+    y = np.zeros((n, 2), dtype=np.float32)
+    y[::2, 0] = 1
+    return x, y
+
+
+def set_filter(layer: flt.FirstLayer, ppm: np.ndarray) -> int:
+    """Filter 0 := log-odds of ``ppm`` centred in the kernel, others shrunk; returns the offset."""
+    k, width = layer.width, ppm.shape[1]
+    start = (k - width) // 2
+    w = np.zeros((4, k))
+    w[:, start : start + width] = 2 * np.log2((ppm + 0.01) / 0.25)
+    with torch.no_grad():
+        layer.weight[0] = torch.tensor(w, dtype=torch.float32)
+        layer.weight[1:] *= 0.05
+    return start
+
+
+@pytest.mark.parametrize(
+    ("arch", "hparams"),
+    [("basset", {"filters": (12, 8, 8)}), ("rc_cnn", {"filters": 6, "kernels": (21, 5, 3)})],
+)
+def test_known_pwm_is_recovered_and_matched(jaspar, arch, hparams):
+    torch.manual_seed(0)
+    ctcf = jaspar.ppms[jaspar.index("MA0139.2")]
+    model = models.build(arch, 2, 200, **hparams).eval()
+    layer = flt.find_first_layer(model)
+    assert layer.rc == (arch == "rc_cnn")
+    start = set_filter(layer, ctcf)
+    x, y = planted_sequences(ctcf, 240, 200, seed=1)
+    settings = it.MotifSettings(influence_sequences=60, min_ic=8.0)
+    result = it.analyse(
+        model,
+        x,
+        y,
+        ["ctcf", "other"],
+        torch.nn.BCEWithLogitsLoss(),
+        np.full(4, 0.25),
+        jaspar,
+        settings,
+        torch.device("cpu"),
+    )
+    row = result.table.set_index("filter").loc[0]
+    # 120 instances, half on each strand: a plain filter sees one strand, the RC-shared one both
+    assert row.status == "ok" and row.n_sites >= (110 if layer.rc else 55)
+    assert row.match_id == "MA0139.2" and row.match_name == "CTCF" and row.match_qvalue < 1e-6
+    pwm = result.ppms["filter0"]
+    offset = start - int(row.trim_start)  # column of the PWM where the planted matrix starts
+    assert offset <= 0 < pwm.shape[1]
+    recovered = pwm[:, -offset : -offset + ctcf.shape[1]]
+    assert recovered.shape == ctcf.shape
+    assert np.abs(recovered - ctcf).mean() < 0.06  # the sites' PWM is the planted PWM
+    assert np.corrcoef(recovered.ravel(), ctcf.ravel())[0, 1] > 0.95
+    assert row.consensus.startswith(mtf.consensus(ctcf)[:3]) or mtf.consensus(ctcf) in row.consensus
+    influence = result.table.influence.abs()
+    assert influence[0] == influence.max() > 0  # the dominant filter moves the (untrained) loss most
+    assert set(result.matches[result.matches["filter"] == 0].match_id) >= {"MA0139.2"}
+
+
+def test_influence_of_a_filter_the_model_relies_on(jaspar):
+    ctcf = jaspar.ppms[jaspar.index("MA0139.2")]
+    torch.manual_seed(0)
+    conv = torch.nn.Conv1d(4, 3, 19)
+    head = torch.nn.Linear(3, 2)
+    model = torch.nn.Sequential(conv, torch.nn.ReLU(), torch.nn.AdaptiveMaxPool1d(1), torch.nn.Flatten(), head)
+    layer = flt.find_first_layer(model)
+    set_filter(layer, ctcf)
+    with torch.no_grad():  # task 0 = "has a CTCF site": logit 0.5 (max activation - 12); task 1 ignores it
+        head.weight[:] = torch.tensor([[0.5, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        head.bias[:] = torch.tensor([-6.0, 0.0])
+    x, y = planted_sequences(ctcf, 200, 120, seed=2)
+    x, y = x[::4].repeat(2, axis=0), y[::4].repeat(2, axis=0)  # forward-strand instances and blanks
+    settings = it.MotifSettings(influence_sequences=100, min_ic=8.0)
+    result = it.analyse(
+        model,
+        x,
+        y,
+        ["ctcf", "none"],
+        torch.nn.BCEWithLogitsLoss(),
+        np.full(4, 0.25),
+        jaspar,
+        settings,
+        torch.device("cpu"),
+    )
+    t = result.table.set_index("filter")
+    assert t.influence[0] > 0.1  # without the CTCF filter the loss rises
+    inf = result.task_influence.set_index("filter")
+    assert abs(inf.loc[0, "influence_ctcf"]) > 0.05 and inf.loc[0, "influence_none"] == 0.0
+
+
+@pytest.mark.parametrize("arch", ["linear", "cnn", "chromdragonn"])
+def test_uninterpretable_first_layers_say_why(arch):
+    model = models.build(arch, 2, 300)
+    with pytest.raises(flt.NotInterpretable, match="convolution|bp wide"):
+        flt.find_first_layer(model)
+
+
+def test_first_layer_is_found_by_structure():
+    for arch, follower in [("basset", "ReLU"), ("deepsea", "ReLU"), ("basenji", "BatchNorm1d"), ("rc_cnn", "ReLU")]:
+        layer = flt.find_first_layer(models.build(arch, 2, 600))
+        assert type(layer.hook).__name__ == follower, arch
+        assert layer.weight.shape[1] == 4
+
+
+def test_pwm_helpers():
+    bg = np.array([0.3, 0.2, 0.2, 0.3])
+    counts = np.array([[10, 0, 5], [0, 10, 0], [0, 0, 5], [0, 0, 0]], dtype=float)
+    ppm = mtf.ppm_from_counts(counts, bg, pseudocount=1.0)
+    assert np.allclose(ppm.sum(axis=0), 1) and ppm[0, 0] == pytest.approx(10.3 / 11)
+    ic = mtf.information(np.full((4, 1), 0.25), np.full(4, 0.25))
+    assert ic[0] == pytest.approx(0.0)
+    assert mtf.information(np.array([[1.0], [0], [0], [0]]), np.full(4, 0.25))[0] == pytest.approx(2.0)
+    flat = np.full((4, 2), 0.25)
+    padded = np.concatenate([flat, np.eye(4)[:, [0, 1, 2]], flat], axis=1)
+    trimmed, start = mtf.trim(padded, np.full(4, 0.25), 0.2)
+    assert start == 2 and trimmed.shape == (4, 3)
+    assert mtf.consensus(np.eye(4)[:, [0, 1, 2, 3]]) == "ACGT"
+    assert mtf.consensus(np.array([[0.5], [0.0], [0.5], [0.0]])) == "R"
+    p = np.random.default_rng(1).random((3, 50)) ** 3
+    from scipy.stats import false_discovery_control
+
+    assert np.allclose(mtf.bh_qvalues(p), [false_discovery_control(row) for row in p])
+    assert np.allclose(mtf.bh_qvalues(np.array([[0.01, 0.04, 0.03, 0.5]])), [[0.04, 0.16 / 3, 0.16 / 3, 0.5]])
+
+
+def test_meme_round_trip(tmp_path, jaspar):
+    motifs = {"filter3": jaspar.ppms[jaspar.index("MA0080.7")], "filter7": jaspar.ppms[0]}
+    mtf.write_meme(tmp_path / "f.meme", motifs, np.full(4, 0.25), {"filter3": 12})
+    back = mtf.read_meme(tmp_path / "f.meme")
+    assert list(back) == ["filter3", "filter7"]
+    assert np.allclose(back["filter3"], motifs["filter3"], atol=1e-6)
+
+
+def test_missing_release_names_the_available_ones():
+    with pytest.raises(InputError) as err:
+        mtf.load_jaspar("JASPAR2099")
+    assert "JASPAR2024" in err.value.one_line() and "motifs.jaspar_release" in err.value.one_line()
+    with pytest.raises(InputError, match="JASPAR2022"):
+        mtf.check_database_config({"database": None, "jaspar_release": "JASPAR1999"}, "config.yaml")
+
+
+def test_clusters_and_planted_recovery(jaspar):
+    ids = ["MA0139.2", "MA0080.7", "MA0114.5"]
+    ppms = {i: jaspar.ppms[jaspar.index(i)] for i in ids}
+
+    def fake(model: str, which: list[str], interpretable: bool = True) -> ms.ModelMotifs:
+        table = pd.DataFrame(
+            {
+                "filter": range(len(which)),
+                "ic": [mtf.information(ppms[w], np.full(4, 0.25)).sum() for w in which],
+                "match_name": [jaspar.names[jaspar.index(w)] for w in which],
+                "match_qvalue": 1e-9,
+            }
+        )
+        matches = pd.DataFrame({"filter": range(len(which)), "match_id": which, "qvalue": 1e-9})
+        return ms.ModelMotifs(
+            model, interpretable, table, matches, {f"filter{i}": ppms[w] for i, w in enumerate(which)}
+        )
+
+    loaded = [fake("a", ids), fake("b", ["MA0139.2", "MA0080.7"]), fake("lin", [], interpretable=False)]
+    clusters = ms.cluster(loaded, jaspar, 0.05, 8.0)
+    by_label = clusters.set_index("label")
+    assert by_label.loc["CTCF", "models"] == "a,b" and bool(by_label.loc["CTCF", "shared_by_all"])
+    assert by_label.loc["HNF4A", "models"] == "a" and not bool(by_label.loc["HNF4A", "shared_by_all"])
+    planted = pd.DataFrame({"motif_id": ids, "name": ["CTCF", "SPI1", "HNF4A"]})
+    rec = ms.planted_recovery(planted, loaded, 0.05)
+    assert rec.groupby("model").recovered.mean().to_dict() == pytest.approx({"a": 1.0, "b": 2 / 3, "lin": 0.0})
+
+
+def test_planted_ids_must_be_in_the_database(tmp_path, jaspar):
+    path = tmp_path / "planted.tsv"
+    path.write_text("motif_id\tname\nMA0139.2\tCTCF\nMA9999.1\tnope\n")
+    with pytest.raises(InputError) as err:
+        ms.read_planted(path, jaspar)
+    assert "planted.tsv:3" in err.value.one_line() and "MA9999.1" in err.value.one_line()

@@ -1,0 +1,39 @@
+# results/report.html: one self-contained page (images inline, no network).
+
+
+rule report:
+    input:
+        qc="results/data/qc.json",
+        composition=f"resources/genome/{GENOME}.composition.json",
+        histories=expand("results/models/{model}/history.tsv", model=MODELS),
+        metrics=expand("results/evaluation/{model}/metrics.tsv", model=MODELS),
+        predictions=expand("results/evaluation/{model}/predictions.npz", model=MODELS),
+        summary="results/evaluation/summary.tsv",
+        comparison="results/evaluation/comparison.tsv",
+        motif_status=expand("results/motifs/{model}/status.json", model=MODELS),
+        motif_files=expand("results/motifs/{model}/filters.meme", model=MODELS),
+        clusters="results/motifs/clusters.tsv",
+        planted="results/motifs/planted_recovery.tsv",
+    output:
+        html=report(
+            "results/report.html",
+            caption="../report/report.rst",
+            category="Report",
+            labels={"page": "chromcnn report"},
+        ),
+    log:
+        "logs/report.log",
+    conda:
+        "../envs/report.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        models=MODELS,
+        has_planted=bool(config["motifs"]["planted"]),
+        config_hash=CONFIG_HASH,
+        database=motif_database_label(),
+        logos_per_model=config["report"]["logos_per_model"],
+        qvalue=config["motifs"]["qvalue"],
+    script:
+        "../scripts/make_report.py"

@@ -1,0 +1,162 @@
+"""Report figures as inline PNG data URIs (matplotlib Agg; nothing is written to disk).
+
+Every function takes plain arrays / tables and returns ``data:image/png;base64,...``
+so the report stays one self-contained file.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+DPI = 96
+
+
+def to_uri(fig) -> str:
+    """Render and close ``fig``; return a PNG data URI."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def peaks_per_cell_type(peaks: dict) -> str:
+    """Stacked bars: peaks kept and dropped (by reason) per cell type (qc.json ``peaks``)."""
+    names = list(peaks)
+    kept = np.array([peaks[n]["kept"] for n in names])
+    reasons = ["dropped_unknown_chrom", "dropped_past_end", "dropped_empty"]
+    fig, ax = plt.subplots(figsize=(6, 0.45 * len(names) + 1.2))
+    ax.barh(names, kept, label="kept")
+    left = kept.copy()
+    for r in reasons:
+        vals = np.array([peaks[n].get(r, 0) for n in names])
+        if vals.any():
+            ax.barh(names, vals, left=left, label=r.replace("_", " "))
+            left = left + vals
+    ax.set_xlabel("peaks")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.invert_yaxis()
+    return to_uri(fig)
+
+
+def cooccurrence(tasks: list[str], counts: list[list[int]]) -> str:
+    """Heatmap of the fraction of each row task's positives also positive for the column task."""
+    c = np.asarray(counts, dtype=float)
+    frac = c / np.maximum(np.diag(c)[:, None], 1)
+    fig, ax = plt.subplots(figsize=(0.6 * len(tasks) + 2.5, 0.6 * len(tasks) + 1.5))
+    im = ax.imshow(frac, vmin=0, vmax=1, cmap="viridis")
+    ax.set_xticks(range(len(tasks)), tasks, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(tasks)), tasks, fontsize=8)
+    if len(tasks) <= 12:
+        for i in range(len(tasks)):
+            for j in range(len(tasks)):
+                ax.text(j, i, f"{frac[i, j]:.2f}", ha="center", va="center", fontsize=7, color="w")
+    fig.colorbar(im, ax=ax, label="P(column | row)")
+    return to_uri(fig)
+
+
+def gc_histograms(gc: dict) -> str:
+    """GC fraction of positive vs negative windows (qc.json ``gc``)."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for kind, rec in gc.items():
+        h = np.asarray(rec["histogram"], dtype=float)
+        edges = np.asarray(rec["bin_edges"])
+        if h.sum():
+            ax.stairs(h / h.sum(), edges, label=f"{kind} (mean {rec['mean']:.3f})")
+    ax.set_xlabel("GC fraction of window")
+    ax.set_ylabel("fraction of windows")
+    ax.legend(fontsize=8)
+    return to_uri(fig)
+
+
+def training_curves(histories: dict[str, pd.DataFrame]) -> str:
+    """Validation loss and AUROC per epoch for every model."""
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    for name, h in histories.items():
+        axes[0].plot(h.epoch, h.train_loss, marker=".", label=name)
+        axes[1].plot(h.epoch, h.valid_loss, marker=".", label=name)
+        axes[2].plot(h.epoch, h.valid_auroc, marker=".", label=name)
+    for ax, title in zip(axes, ["train loss", "valid loss", "valid macro AUROC"]):
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+    axes[2].legend(fontsize=7)
+    return to_uri(fig)
+
+
+def roc_pr(y: np.ndarray, probs: np.ndarray, tasks: list[str]) -> str:
+    """ROC and precision-recall curves of one model, one line per task."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6))
+    for j, t in enumerate(tasks):
+        yt = y[:, j] > 0
+        if yt.all() or not yt.any():
+            continue
+        fpr, tpr, _ = roc_curve(yt, probs[:, j])
+        prec, rec, _ = precision_recall_curve(yt, probs[:, j])
+        a.plot(fpr, tpr, lw=1, label=t)
+        b.plot(rec, prec, lw=1, label=t)
+        b.axhline(yt.mean(), lw=0.5, ls=":", color=b.lines[-1].get_color())
+    a.plot([0, 1], [0, 1], "k:", lw=0.8)
+    a.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    b.set(xlabel="recall", ylabel="precision", title="precision-recall (dotted: prevalence)", ylim=(0, 1.02))
+    a.legend(fontsize=7, loc="lower right")
+    return to_uri(fig)
+
+
+def calibration(y: np.ndarray, probs: np.ndarray, bins: int = 10) -> tuple[str, float]:
+    """Reliability diagram (all tasks pooled) and the expected calibration error."""
+    p, t = probs.ravel(), (y.ravel() > 0).astype(float)
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    count = np.bincount(idx, minlength=bins)
+    mean_p = np.bincount(idx, p, minlength=bins) / np.maximum(count, 1)
+    frac = np.bincount(idx, t, minlength=bins) / np.maximum(count, 1)
+    ece = float(np.sum(count * np.abs(mean_p - frac)) / max(len(p), 1))
+    fig, ax = plt.subplots(figsize=(3.6, 3.4))
+    ok = count > 0
+    ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+    ax.plot(mean_p[ok], frac[ok], marker="o")
+    ax.set(xlabel="mean predicted probability", ylabel="fraction positive", title=f"calibration (ECE {ece:.3f})")
+    return to_uri(fig), ece
+
+
+def comparison_forest(comp: pd.DataFrame, metric: str = "auroc") -> str:
+    """Macro differences between model pairs with their paired bootstrap intervals."""
+    rows = comp[(comp.task == "macro") & (comp.metric == metric)]
+    fig, ax = plt.subplots(figsize=(6, 0.32 * max(len(rows), 1) + 1.2))
+    labels = [f"{r.model_a} - {r.model_b}" for r in rows.itertuples()]
+    yy = np.arange(len(rows))
+    ax.errorbar(
+        rows.difference, yy, xerr=[rows.difference - rows.lo, rows.hi - rows.difference], fmt="o", ms=3, capsize=2
+    )
+    ax.axvline(0, color="k", lw=0.8, ls=":")
+    ax.set_yticks(yy, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"difference in macro {metric.upper()} (95% paired bootstrap CI)")
+    return to_uri(fig)
+
+
+def logo(ppm: np.ndarray, background: np.ndarray, title: str = "") -> str:
+    """Information-content sequence logo of a (4, L) PPM (logomaker)."""
+    import logomaker
+
+    bg = np.asarray(background)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ic = np.where(ppm > 0, ppm * np.log2(ppm / bg), 0).sum(axis=0)
+    heights = pd.DataFrame((ppm * np.clip(ic, 0, None)).T, columns=list("ACGT"))
+    fig, ax = plt.subplots(figsize=(0.22 * len(heights) + 0.6, 1.1))
+    logomaker.Logo(heights, ax=ax, color_scheme="classic", show_spines=False)
+    ax.set_ylim(0, 2)
+    ax.set_yticks([0, 1, 2])
+    ax.set_xticks([])
+    ax.tick_params(labelsize=6)
+    if title:
+        ax.set_title(title, fontsize=7)
+    return to_uri(fig)

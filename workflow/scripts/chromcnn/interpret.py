@@ -1,0 +1,205 @@
+"""From a trained model to a table of first-layer motifs (Basset's method).
+
+Pipeline for one model: sample test sequences -> per-filter activation mean and
+max -> sites above ``mean + fraction * (max - mean)`` -> counts -> PPM with a
+pseudocount -> information content against the genome's base composition ->
+flank trimming -> Tomtom against JASPAR -> influence of each filter that has
+enough sites.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import h5py
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from . import filters as flt
+from . import motifs as mtf
+
+LOG = logging.getLogger("chromcnn")
+
+FILTER_COLUMNS = [
+    "filter",
+    "n_sites",
+    "ic",
+    "consensus",
+    "match_id",
+    "match_name",
+    "match_qvalue",
+    "influence",
+    "width",
+    "trim_start",
+    "threshold",
+    "status",
+]
+MATCH_COLUMNS = ["filter", "rank", "match_id", "match_name", "pvalue", "qvalue"]
+
+
+@dataclass
+class MotifSettings:
+    """Options of the filter -> motif step (config.yaml ``motifs:``)."""
+
+    threshold_fraction: float = 0.5
+    min_sites: int = 10
+    pseudocount: float = 1.0
+    trim_ic: float | None = 0.2
+    qvalue: float = 0.05
+    min_ic: float = 8.0
+    max_sequences: int = 20000
+    influence_sequences: int = 2000
+    batch_size: int = 256
+    seed: int = 1
+    threads: int = 1
+
+
+def sample_split(path: str, n_max: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n_max`` windows of a split, a seeded uniform sample in file order, read chunk by chunk.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        uint8 (n, 4, L) and labels (n, T).
+    """
+    with h5py.File(path, "r") as h5:
+        n = h5["x"].shape[0]
+        keep = np.ones(n, dtype=bool)
+        if n > n_max:
+            keep[:] = False
+            keep[np.random.default_rng(seed).choice(n, n_max, replace=False)] = True
+        step = h5["x"].chunks[0] * 8
+        xs, ys = [], []
+        for s in range(0, n, step):
+            m = keep[s : s + step]
+            if m.any():
+                xs.append(h5["x"][s : s + step][m])
+                ys.append(h5["y"][s : s + step][m])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _batches(x: np.ndarray, size: int):
+    for i in range(0, len(x), size):
+        yield torch.from_numpy(x[i : i + size]).float()
+
+
+@dataclass
+class FilterMotifs:
+    """Result for one model."""
+
+    table: pd.DataFrame
+    matches: pd.DataFrame
+    ppms: dict[str, np.ndarray] = field(default_factory=dict)
+    nsites: dict[str, int] = field(default_factory=dict)
+    task_influence: pd.DataFrame | None = None
+
+
+def extract(
+    model: nn.Module,
+    layer: flt.FirstLayer,
+    x: np.ndarray,
+    background: np.ndarray,
+    s: MotifSettings,
+    device: torch.device,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray]:
+    """Sites, PPMs and their description; returns (table, trimmed PPMs by name, activation means)."""
+    mean, top = flt.activation_stats(model, layer, _batches(x, s.batch_size), device)
+    threshold = mean + s.threshold_fraction * (top - mean)
+    counts, n_sites = flt.site_counts(model, layer, _batches(x, s.batch_size), threshold, device)
+    rows, ppms = [], {}
+    for f in range(layer.n_filters):
+        row = {"filter": f, "n_sites": int(n_sites[f]), "width": layer.width, "threshold": float(threshold[f])}
+        if n_sites[f] < s.min_sites or not np.isfinite(threshold[f]) or top[f] <= mean[f]:
+            row.update(status=f"too few sites ({int(n_sites[f])} < {s.min_sites})", ic=np.nan, consensus="")
+            row["trim_start"] = 0
+        else:
+            ppm = mtf.ppm_from_counts(counts[f], background, s.pseudocount)
+            ppm, offset = mtf.trim(ppm, background, s.trim_ic) if s.trim_ic is not None else (ppm, 0)
+            ppms[f"filter{f}"] = ppm
+            row.update(
+                status="ok",
+                ic=float(mtf.information(ppm, background).sum()),
+                consensus=mtf.consensus(ppm),
+                trim_start=offset,
+            )
+        rows.append(row)
+    return pd.DataFrame(rows), ppms, mean
+
+
+def match(
+    ppms: dict[str, np.ndarray], db: mtf.MotifDatabase, qvalue: float, threads: int
+) -> tuple[pd.DataFrame, dict[int, tuple[str, str, float]]]:
+    """Tomtom every filter PPM against ``db``: all matches under ``qvalue`` and each filter's best."""
+    names = list(ppms)
+    p, q = mtf.tomtom([ppms[k] for k in names], db.ppms, threads)
+    rows, best = [], {}
+    for i, name in enumerate(names):
+        f = int(name.removeprefix("filter"))
+        order = np.argsort(p[i], kind="stable")
+        j = order[0]
+        best[f] = (db.ids[j], db.names[j], float(q[i, j]))
+        for rank, j in enumerate(o for o in order if q[i, o] < qvalue):
+            rows.append([f, rank + 1, db.ids[j], db.names[j], float(p[i, j]), float(q[i, j])])
+    return pd.DataFrame(rows, columns=MATCH_COLUMNS), best
+
+
+def analyse(
+    model: nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    tasks: list[str],
+    loss_fn: nn.Module,
+    background: np.ndarray,
+    db: mtf.MotifDatabase,
+    s: MotifSettings,
+    device: torch.device,
+) -> FilterMotifs:
+    """Everything for one model; raises ``filters.NotInterpretable`` when there is no filter bank.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        uint8 (N, 4, L) test sequences.
+    y : numpy.ndarray
+        (N, T) labels.
+    """
+    layer = flt.find_first_layer(model)
+    table, ppms, means = extract(model, layer, x, background, s, device)
+    LOG.info("%d of %d filters have >= %d sites", len(ppms), layer.n_filters, s.min_sites)
+    informative = {k: v for k, v in ppms.items() if table.ic[int(k.removeprefix("filter"))] >= s.min_ic}
+    diffuse = table.status.eq("ok") & (table.ic < s.min_ic)
+    table.loc[diffuse, "status"] = f"diffuse (ic < {s.min_ic:g} bits): not matched"
+    matches, best = match(informative, db, s.qvalue, s.threads)
+    table["match_id"] = [best.get(f, ("", "", np.nan))[0] for f in table["filter"]]
+    table["match_name"] = [best.get(f, ("", "", np.nan))[1] for f in table["filter"]]
+    table["match_qvalue"] = [best.get(f, ("", "", np.nan))[2] for f in table["filter"]]
+    n_inf = min(len(x), s.influence_sequences)
+    ok = [int(k.removeprefix("filter")) for k in ppms]
+    d_loss, d_pred = flt.influence(
+        model,
+        layer,
+        torch.from_numpy(x[:n_inf]).float(),
+        torch.from_numpy(np.asarray(y[:n_inf], dtype=np.float32)),
+        loss_fn,
+        means,
+        ok,
+        device,
+        s.batch_size,
+    )
+    table["influence"] = d_loss
+    per_task = pd.DataFrame(d_pred, columns=[f"influence_{t}" for t in tasks])
+    per_task.insert(0, "filter", table["filter"])
+    nsites = {f"filter{f}": int(table.n_sites[f]) for f in ok}
+    return FilterMotifs(table[FILTER_COLUMNS], matches, ppms, nsites, per_task)
+
+
+def empty_result(tasks: list[str]) -> FilterMotifs:
+    """The outputs of a model whose first layer is not a filter bank."""
+    return FilterMotifs(
+        pd.DataFrame(columns=FILTER_COLUMNS),
+        pd.DataFrame(columns=MATCH_COLUMNS),
+        task_influence=pd.DataFrame(columns=["filter", *[f"influence_{t}" for t in tasks]]),
+    )

@@ -1,0 +1,36 @@
+"""Snakemake adapter: cluster the filters of all models; recovery of planted motifs."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from chromcnn import motif_sets as ms
+from chromcnn import motifs as mtf
+from chromcnn.provenance import write_tsv_atomic
+from chromcnn.runner import run
+
+
+def main(smk, log):
+    p = smk.params
+    cfg = p.motifs
+    if cfg["database"]:
+        db = mtf.load_meme_database(cfg["database"])
+    else:
+        db = mtf.load_jaspar(cfg["jaspar_release"], cfg["collection"], cfg["tax_group"])
+    planted = ms.read_planted(p.planted, db) if p.planted else None  # checked before the Tomtom work
+    loaded = []
+    for model, status in zip(p.models, smk.input.status):
+        record = json.loads(Path(status).read_text())
+        loaded.append(ms.read_model_motifs(model, Path(status).parent, record["interpretable"]))
+    clusters = ms.cluster(loaded, db, cfg["qvalue"], cfg["min_ic"], smk.threads)
+    log.info("%d clusters; shared by all interpretable models: %d", len(clusters), int(clusters.shared_by_all.sum()))
+    if planted is not None:
+        recovery = ms.planted_recovery(planted, loaded, cfg["qvalue"])
+        log.info("planted motif recovery:\n%s", recovery.groupby("model").recovered.mean().to_string())
+    else:
+        recovery = pd.DataFrame(columns=ms.PLANTED_COLUMNS)
+    write_tsv_atomic(recovery, smk.output.planted)
+    write_tsv_atomic(clusters, smk.output.clusters)
+
+
+run(snakemake, main)  # noqa: F821

@@ -1,0 +1,45 @@
+"""Snakemake adapter: test-split metrics of one model (metrics.tsv + predictions.npz)."""
+
+import torch
+from chromcnn import evaluate as ev
+from chromcnn.errors import InputError
+from chromcnn.h5io import read_meta
+from chromcnn.predict import load_trained, predict_split
+from chromcnn.provenance import record, write_json_atomic, write_tsv_atomic
+from chromcnn.runner import run
+from chromcnn.train import pick_device
+
+
+def main(smk, log):
+    p = smk.params
+    torch.set_num_threads(smk.threads)
+    model, saved = load_trained(smk.input.model, p.seqgra)
+    tasks = read_meta(smk.input.test)["tasks"]
+    if tasks != list(saved["tasks"]):
+        raise InputError(
+            f"the model was trained on tasks {saved['tasks']}, the test split has {tasks}",
+            "retrain the model (delete results/models) or rebuild the data stage",
+            path=smk.input.test,
+        )
+    device = pick_device(p.device)
+    probs, y = predict_split(model, smk.input.test, p.batch_size, device, saved["task_type"], p.rc_average)
+    log.info("predicted %d test windows x %d tasks on %s (rc_average=%s)", *probs.shape, device, p.rc_average)
+    reps = ev.replicates(y, probs, p.bootstrap, p.seed)
+    table = ev.task_table(y, reps, tasks, p.ci)
+    for row in table.itertuples():
+        log.info("%s: n_pos %d AUROC %.4f AUPRC %.4f %s", row.task, row.n_pos, row.auroc, row.auprc, row.reason)
+    meta = {
+        "model": p.model_id,
+        "tasks": tasks,
+        "rc_average": p.rc_average,
+        "bootstrap": p.bootstrap,
+        "seed": p.seed,
+        "ci": p.ci,
+        **record(p.config_hash, {"model": smk.input.model, "test": smk.input.test}, ("torch", "scikit-learn")),
+    }
+    ev.save_replicates(smk.output.predictions, reps, y, probs, meta)
+    write_json_atomic(meta, smk.output.record)
+    write_tsv_atomic(table, smk.output.metrics)
+
+
+run(snakemake, main)  # noqa: F821
