@@ -18,6 +18,15 @@ include: "workflow/rules/motifs.smk"
 include: "workflow/rules/report.smk"
 
 
+# Run on the submitting host, not as cluster jobs: `all` does nothing, and the
+# downloads need the network that compute nodes often lack.
+localrules:
+    all,
+    download_genome,
+    download_blacklist,
+    download_peaks,
+
+
 rule all:
     default_target: True
     input:

@@ -2,6 +2,7 @@
 # Set up everything chromcnn needs on a fresh machine with Python 3.11, pip and apt:
 #   * bedtools (the real binary, used through pybedtools): from apt (Debian/Ubuntu),
 #     or from bioconda when conda/mamba is available and apt is not;
+#   * with --dev, the test tools from apt: chromium, slurm-wlm and munge;
 #   * a virtual environment in .venv with exact pins (requirements*.txt, constraints.txt).
 # Usage: bash setup.sh          runtime only
 #        bash setup.sh --dev    runtime + test and lint tools
@@ -24,6 +25,25 @@ if ! command -v bedtools >/dev/null 2>&1; then
   else
     echo "setup: bedtools is missing; install it (apt install bedtools, or conda install -c bioconda bedtools)" >&2
     exit 1
+  fi
+fi
+
+# Test-only system packages (--dev): Debian's chromium (the report is opened headless),
+# slurm-wlm and munge (a real single-node SLURM cluster is started by the tests).
+if ((dev)); then
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
+  command -v munged >/dev/null 2>&1 || missing+=(munge)
+  if ((${#missing[@]})); then
+    if command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing ${missing[*]} with apt-get (tests only)" >&2
+      as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "setup: the tests need ${missing[*]} (Debian/Ubuntu packages); install them" >&2
+      exit 1
+    fi
   fi
 fi
 

@@ -56,7 +56,51 @@ def test_every_rule_has_log_and_a_pinned_conda_env():
         spec = yaml.safe_load(path.read_text())
         assert spec["channels"] == ["conda-forge", "bioconda", "nodefaults"], path
         for dep in spec["dependencies"]:
+            if isinstance(dep, dict):  # a pip: section for packages only on PyPI
+                assert list(dep) == ["pip"] and all(re.match(r"^[\w.-]+==\S+$", d) for d in dep["pip"]), path
+                continue
             assert isinstance(dep, str) and re.match(r"^[\w.-]+ =\S+$", dep), f"{path}: unpinned {dep}"
+
+
+def env_pins(path) -> dict[str, str]:
+    pins = {}
+    for dep in yaml.safe_load(path.read_text())["dependencies"]:
+        for item in dep["pip"] if isinstance(dep, dict) else [dep]:
+            name, version = re.split(r"\s*==?\s*", item.replace(" =", "=="), maxsplit=1)
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_env_files_are_used_and_agree_with_the_pip_lock():
+    used = {re.search(r'conda:\n\s+"\.\./envs/([^"]+)"', body)[1] for body in rules().values()}
+    envs = {p.name for p in (ROOT / "workflow" / "envs").glob("*.yaml")}
+    assert used == envs  # no env file is unused, no rule names a missing one
+    lock = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            lock[name.lower().replace("_", "-")] = version
+    for env in sorted(envs):
+        for name, version in env_pins(ROOT / "workflow" / "envs" / env).items():
+            if name in lock:  # the conda env and the tested pip environment carry the same release
+                assert lock[name] == version, f"{env}: {name} {version} but constraints.txt has {lock[name]}"
+    torch_env = (ROOT / "workflow" / "envs" / "torch.yaml").read_text()
+    assert "CONDA_OVERRIDE_CUDA" in torch_env
+
+
+def test_slurm_profile_follows_the_plugin_rules():
+    profile = yaml.safe_load((ROOT / "slurm" / "config.yaml").read_text())
+    assert profile["executor"] == "slurm" and profile["retries"] >= 1 and profile["latency-wait"] >= 30
+    assert profile["set-resources"]["train"]["gpu"] == 1
+    for where in [profile.get("default-resources", {}), *profile.get("set-resources", {}).values()]:
+        extra = str(where.get("slurm_extra", ""))
+        assert not re.search(r"--(gres|gpus|qos|mem|partition|time|account)\b|(^|\s)-[ptA]\s", extra), extra
+        runtime = where.get("runtime")
+        assert runtime is None or isinstance(runtime, int) or re.match(r"^\d+[hm]$", str(runtime))
+    text = (ROOT / "slurm" / "config.yaml").read_text()
+    for key in profile:  # every key is explained where it is set
+        line = next(line for line in text.splitlines() if line.startswith(f"{key}:"))
+        assert "#" in line or key in ("default-resources", "set-resources"), key
 
 
 def test_scripts_never_read_snakemake_config():

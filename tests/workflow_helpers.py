@@ -20,6 +20,8 @@ def demo_config(**overrides) -> dict:
     cfg["genome"]["fasta"] = cfg["genome"]["fasta"].replace("resources/demo", demo)
     cfg["genome"]["blacklist"] = cfg["genome"]["blacklist"].replace("resources/demo", demo)
     cfg["cell_types"] = {k: v.replace("resources/demo", demo) for k, v in cfg["cell_types"].items()}
+    if cfg.get("motifs", {}).get("planted"):
+        cfg["motifs"]["planted"] = cfg["motifs"]["planted"].replace("resources/demo", demo)
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(cfg.get(key), dict):
             cfg[key].update(value)

@@ -83,6 +83,6 @@ rule cluster_motifs:
     params:
         models=MODELS,
         motifs=config["motifs"],
-        planted=config["motifs"]["planted"],
+        has_planted=bool(config["motifs"]["planted"]),
     script:
         "../scripts/cluster_motifs.py"

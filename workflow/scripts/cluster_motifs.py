@@ -17,7 +17,9 @@ def main(smk, log):
         db = mtf.load_meme_database(cfg["database"])
     else:
         db = mtf.load_jaspar(cfg["jaspar_release"], cfg["collection"], cfg["tax_group"])
-    planted = ms.read_planted(p.planted, db) if p.planted else None  # checked before the Tomtom work
+    files = smk.input.planted
+    planted_path = files if isinstance(files, str) else (files[0] if len(files) else None)
+    planted = ms.read_planted(planted_path, db) if p.has_planted else None  # before the Tomtom work
     loaded = []
     for model, status in zip(p.models, smk.input.status):
         record = json.loads(Path(status).read_text())

@@ -24,6 +24,21 @@ def setup_logging(log_path: str | None) -> logging.Logger:
     return logging.getLogger("chromcnn")
 
 
+def log_job_context(log: logging.Logger) -> None:
+    """Record the SLURM job (id, partition, node, GPUs) a script runs in, when it runs in one."""
+    import os
+
+    job = os.environ.get("SLURM_JOB_ID")
+    if job:
+        log.info(
+            "SLURM job %s (partition %s, node %s, GPUs %s)",
+            job,
+            os.environ.get("SLURM_JOB_PARTITION", "?"),
+            os.environ.get("SLURMD_NODENAME", "?"),
+            os.environ.get("SLURM_JOB_GPUS") or os.environ.get("CUDA_VISIBLE_DEVICES") or "none",
+        )
+
+
 def run(snakemake: Any, main: Callable[[Any, logging.Logger], None]) -> None:
     """Run ``main(snakemake, log)``; on bad input print one line and exit 1.
 
@@ -35,6 +50,7 @@ def run(snakemake: Any, main: Callable[[Any, logging.Logger], None]) -> None:
         The script's body.
     """
     log = setup_logging(snakemake.log[0] if len(snakemake.log) else None)
+    log_job_context(log)
     try:
         main(snakemake, log)
     except InputError as err:
