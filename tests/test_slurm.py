@@ -37,10 +37,12 @@ def cluster():
 def tiny_config(**train) -> dict:
     cfg = demo_config()
     cfg["train"].update(
-        architectures=["cnn", "linear"],
-        max_epochs=2,
-        overrides={"cnn": {"hparams": {"num_filters": 8, "kernel_size": 15}}},
-        **train,
+        {
+            "architectures": ["cnn", "linear"],
+            "max_epochs": 2,
+            "overrides": {"cnn": {"hparams": {"num_filters": 8, "kernel_size": 15}}},
+            **train,
+        }
     )
     cfg["evaluate"].update(bootstrap=50)
     cfg["motifs"].update(influence_sequences=20)

@@ -30,7 +30,13 @@ except InputError as err:
 GENOME = config["genome"]["name"]
 TASKS = list(config["cell_types"])
 SPLITS = ["train", "valid", "test"]
-CONFIG_HASH = config_hash(config)
+CONFIG_HASH = config_hash(config)  # the whole config: recorded by the report
+# Stage hashes: a result records (and reruns on) only the config it depends on, so a
+# change to one model's training settings does not rebuild the data stage.
+_DATA_KEYS = [
+    k for k in config if k not in ("train", "evaluate", "motifs", "report", "download")
+]
+DATA_HASH = config_hash({k: config[k] for k in _DATA_KEYS})
 MODELS = model_ids(config)
 try:
     _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
@@ -92,6 +98,18 @@ def input_provenance():
     if config["genome"].get("blacklist"):
         files.append(f"resources/genome/{GENOME}.blacklist.provenance.json")
     return files
+
+
+def model_hash(model, *sections):
+    """Hash of the data config, one model's resolved settings and the given config sections."""
+    return config_hash(
+        {
+            "data": DATA_HASH,
+            "model": train_settings(model),
+            "seqgra": config["train"]["seqgra"],
+            **{s: config[s] for s in sections},
+        }
+    )
 
 
 def train_settings(model):

@@ -32,7 +32,7 @@ rule build_windows:
         splits=config["splits"],
         max_n_fraction=config["max_n_fraction"],
         seed=config["seed"],
-        config_hash=CONFIG_HASH,
+        config_hash=DATA_HASH,
         config_file=CONFIG_FILE,
     script:
         "../scripts/build_windows.py"
@@ -78,6 +78,6 @@ rule encode_split:
         genome=GENOME,
         window=config["window"],
         hdf5=config["hdf5"],
-        config_hash=CONFIG_HASH,
+        config_hash=DATA_HASH,
     script:
         "../scripts/encode_split.py"

@@ -28,7 +28,7 @@ rule evaluate:
         bootstrap=config["evaluate"]["bootstrap"],
         ci=config["evaluate"]["ci"],
         seed=config["seed"],
-        config_hash=CONFIG_HASH,
+        config_hash=lambda wc: model_hash(wc.model, "evaluate"),
     script:
         "../scripts/evaluate_model.py"
 

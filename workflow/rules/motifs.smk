@@ -53,7 +53,7 @@ rule filter_motifs:
         device=config["train"]["device"],
         motifs=config["motifs"],
         seed=config["seed"],
-        config_hash=CONFIG_HASH,
+        config_hash=lambda wc: model_hash(wc.model, "motifs"),
     script:
         "../scripts/filter_motifs.py"
 

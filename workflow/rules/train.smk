@@ -25,6 +25,6 @@ rule train:
         tasks=TASKS,
         window=config["window"],
         model_id=lambda wc: wc.model,
-        config_hash=CONFIG_HASH,
+        config_hash=lambda wc: model_hash(wc.model),
     script:
         "../scripts/train_model.py"

@@ -256,7 +256,13 @@ def provenance_section(qc: dict, inp: ReportInputs) -> dict:
         {"name": k, "path": v.get("path", ""), "md5": v.get("md5", ""), "source": v.get("source", "")}
         for k, v in prov.get("inputs", {}).items()
     ]
-    return {"config_hash": inp.config_hash, "packages": packages, "inputs": inputs, "database": inp.database}
+    return {
+        "config_hash": inp.config_hash,
+        "data_hash": prov.get("config_hash", ""),
+        "packages": packages,
+        "inputs": inputs,
+        "database": inp.database,
+    }
 
 
 def collect(inp: ReportInputs) -> dict:
