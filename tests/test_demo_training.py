@@ -1,7 +1,8 @@
-"""Acceptance: basset, trained by the workflow on the demo, reaches validation macro AUROC >= 0.9.
+"""Acceptance: basset, trained by the workflow on the demo, reaches validation macro AUROC >= 0.9;
+deepbind's first-layer filters recover >= 80% of the planted motifs; the report shows both.
 
 The planted motifs make the task learnable: an oracle that knows the matrices
-reaches 0.95. This takes ~6 minutes on 2 CPU cores.
+reaches 0.95. This takes ~8 minutes on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.slow, needs_bedtools]
 
 def test_basset_learns_the_demo(tmp_path):
     cfg = demo_config()
-    cfg["train"]["architectures"] = ["basset"]
+    cfg["train"]["architectures"] = ["basset", "deepbind"]
     proc = run_workflow(tmp_path, cfg)
     assert proc.returncode == 0, proc.stderr[-3000:]
     saved = torch.load(tmp_path / "results/models/basset-s1/model.pt", weights_only=False)
@@ -25,3 +26,14 @@ def test_basset_learns_the_demo(tmp_path):
     assert saved["valid"]["valid_auroc"] >= 0.9, history.to_string()
     assert history.valid_auroc.iloc[0] < saved["valid"]["valid_auroc"]  # it learned over epochs
     assert saved["settings"]["lr"] == 0.001 and saved["settings"]["clipnorm"] == 0.5  # demo lr, published clip
+    metrics = pd.read_csv(tmp_path / "results/evaluation/basset-s1/metrics.tsv", sep="\t")
+    assert (metrics.auroc > 0.85).all() and metrics.auroc.mean() >= 0.9, metrics.to_string()
+    recovery = pd.read_csv(tmp_path / "results/motifs/planted_recovery.tsv", sep="\t")
+    assert len(recovery) == 14 and set(recovery.model) == {"basset-s1", "deepbind-s1"}
+    rate = recovery.groupby("model").recovered.mean()
+    # deepbind's global max pooling makes each first-layer filter a whole motif: >= 80% of the
+    # 7 planted motifs come back with their JASPAR ids. Basset's first layer (pooling 3) spreads
+    # motifs over filters on this small demo; its rate is measured and reported, see README.
+    assert rate["deepbind-s1"] >= 0.8, recovery.to_string()
+    html = (tmp_path / "results/report.html").read_text()
+    assert f"{rate['deepbind-s1']:.0%}" in html and f"{rate['basset-s1']:.0%}" in html

@@ -61,7 +61,7 @@ def test_known_pwm_is_recovered_and_matched(jaspar, arch, hparams):
     assert layer.rc == (arch == "rc_cnn")
     start = set_filter(layer, ctcf)
     x, y = planted_sequences(ctcf, 240, 200, seed=1)
-    settings = it.MotifSettings(influence_sequences=60, min_ic=8.0)
+    settings = it.MotifSettings(influence_sequences=60)
     result = it.analyse(
         model,
         x,
@@ -103,7 +103,7 @@ def test_influence_of_a_filter_the_model_relies_on(jaspar):
         head.bias[:] = torch.tensor([-6.0, 0.0])
     x, y = planted_sequences(ctcf, 200, 120, seed=2)
     x, y = x[::4].repeat(2, axis=0), y[::4].repeat(2, axis=0)  # forward-strand instances and blanks
-    settings = it.MotifSettings(influence_sequences=100, min_ic=8.0)
+    settings = it.MotifSettings(influence_sequences=100)
     result = it.analyse(
         model,
         x,
@@ -183,6 +183,7 @@ def test_clusters_and_planted_recovery(jaspar):
                 "ic": [mtf.information(ppms[w], np.full(4, 0.25)).sum() for w in which],
                 "match_name": [jaspar.names[jaspar.index(w)] for w in which],
                 "match_qvalue": 1e-9,
+                "status": "ok",
             }
         )
         matches = pd.DataFrame({"filter": range(len(which)), "match_id": which, "qvalue": 1e-9})

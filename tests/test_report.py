@@ -34,7 +34,7 @@ def small_run(tmp_path_factory):
         overrides={"cnn": {"hparams": {"num_filters": 16, "kernel_size": 15}}},
     )
     cfg["evaluate"].update(bootstrap=200)
-    cfg["motifs"].update(influence_sequences=100, min_ic=4.0)
+    cfg["motifs"].update(influence_sequences=100)
     proc = run_workflow(work, cfg)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return work

@@ -161,3 +161,14 @@ def test_cancelled_training_job_is_retried_and_resumes(cluster, tmp_path):
     assert resumed and int(resumed.group(1)) >= 1
     history = pd.read_csv(tmp_path / "results/models/cnn-s1/history.tsv", sep="\t")
     assert list(history.epoch) == list(range(1, 13))  # no epoch lost or repeated
+
+
+def test_resource_the_plugin_rejects_fails_that_job_with_a_clear_error(cluster, tmp_path):
+    cfg_path = write_config(tmp_path, tiny_config())
+    cmd = slurm_command(tmp_path, cfg_path, "results/data/windows.tsv.gz")
+    cmd += ["--set-resources", "build_windows:slurm_extra='--mem=1000'"]  # a managed flag in slurm_extra
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=600)
+    assert proc.returncode != 0
+    assert re.search(r"slurm_extra.*--mem|--mem.*slurm_extra", proc.stderr, flags=re.S), proc.stderr[-3000:]
+    assert "submitted with SLURM jobid" not in proc.stderr  # nothing reached the cluster
+    assert not (tmp_path / "results/data/windows.tsv.gz").exists()

@@ -28,7 +28,10 @@ def main(smk, log):
         comp = json.load(handle)
     background = np.array([comp[b] for b in "ACGT"])
     settings = it.MotifSettings(
-        **{k: p.motifs[k] for k in ("threshold_fraction", "min_sites", "pseudocount", "trim_ic", "qvalue", "min_ic")},
+        **{
+            k: p.motifs[k]
+            for k in ("threshold_fraction", "min_sites", "pseudocount", "trim_ic", "qvalue", "min_ic", "min_mean_ic")
+        },
         max_sequences=p.motifs["max_sequences"],
         influence_sequences=p.motifs["influence_sequences"],
         seed=p.seed,

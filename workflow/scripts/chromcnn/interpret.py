@@ -49,7 +49,8 @@ class MotifSettings:
     pseudocount: float = 1.0
     trim_ic: float | None = 0.2
     qvalue: float = 0.05
-    min_ic: float = 8.0
+    min_ic: float = 4.0
+    min_mean_ic: float = 0.5
     max_sequences: int = 20000
     influence_sequences: int = 2000
     batch_size: int = 256
@@ -169,9 +170,10 @@ def analyse(
     layer = flt.find_first_layer(model)
     table, ppms, means = extract(model, layer, x, background, s, device)
     LOG.info("%d of %d filters have >= %d sites", len(ppms), layer.n_filters, s.min_sites)
-    informative = {k: v for k, v in ppms.items() if table.ic[int(k.removeprefix("filter"))] >= s.min_ic}
-    diffuse = table.status.eq("ok") & (table.ic < s.min_ic)
-    table.loc[diffuse, "status"] = f"diffuse (ic < {s.min_ic:g} bits): not matched"
+    mean_ic = table.ic / table["filter"].map(lambda f: ppms[f"filter{f}"].shape[1] if f"filter{f}" in ppms else 1)
+    diffuse = table.status.eq("ok") & ((table.ic < s.min_ic) | (mean_ic < s.min_mean_ic))
+    table.loc[diffuse, "status"] = f"diffuse (< {s.min_ic:g} bits or < {s.min_mean_ic:g} bits/column): not matched"
+    informative = {k: v for k, v in ppms.items() if table.status[int(k.removeprefix("filter"))] == "ok"}
     matches, best = match(informative, db, s.qvalue, s.threads)
     table["match_id"] = [best.get(f, ("", "", np.nan))[0] for f in table["filter"]]
     table["match_name"] = [best.get(f, ("", "", np.nan))[1] for f in table["filter"]]

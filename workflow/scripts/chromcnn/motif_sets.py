@@ -42,7 +42,7 @@ def informative_filters(models: list[ModelMotifs], min_ic: float) -> list[tuple[
     for m in models:
         for row in m.table.itertuples():
             name = f"filter{row.filter}"
-            if name in m.ppms and np.isfinite(row.ic) and row.ic >= min_ic:
+            if name in m.ppms and str(row.status) == "ok" and np.isfinite(row.ic) and row.ic >= min_ic:
                 out.append((m.model, int(row.filter), m.ppms[name]))
     return out
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from torch import nn
 
-from . import baselines, basenji, basset, chromdragonn, deepsea, rc_cnn
+from . import baselines, basenji, basset, chromdragonn, deepbind, deepsea, rc_cnn
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ REGISTRY: dict[str, Architecture] = {
     "chromdragonn": Architecture(chromdragonn.ChromDragoNN, chromdragonn.DEFAULTS, "Nair et al. 2019 (seed)"),
     "basenji": Architecture(basenji.Basenji, basenji.DEFAULTS, "Kelley et al. 2018 / Basenji2 model card"),
     "rc_cnn": Architecture(rc_cnn.RCCNN, rc_cnn.DEFAULTS, "reverse-complement parameter sharing"),
+    "deepbind": Architecture(deepbind.DeepBind, deepbind.DEFAULTS, "Alipanahi et al. 2015 (DeepBind-style)"),
     "cnn": Architecture(baselines.CNNModel, baselines.CNN_DEFAULTS, "DNA-modelling tutorial CNN"),
     "linear": Architecture(baselines.LinearModel, baselines.LINEAR_DEFAULTS, "DNA-modelling tutorial linear"),
 }
