@@ -37,6 +37,13 @@ def planted_sequences(ppm: np.ndarray, n: int, length: int, seed: int) -> tuple[
     return x, y
 
 
+def analyse(model, x, y, jaspar, influence_sequences: int) -> it.FilterMotifs:
+    """Basset's method with default settings, tasks "ctcf" and "none", uniform background, on CPU."""
+    settings = it.MotifSettings(influence_sequences=influence_sequences)
+    loss = torch.nn.BCEWithLogitsLoss()
+    return it.analyse(model, x, y, ["ctcf", "none"], loss, np.full(4, 0.25), jaspar, settings, torch.device("cpu"))
+
+
 def set_filter(layer: flt.FirstLayer, ppm: np.ndarray) -> int:
     """Filter 0 := log-odds of ``ppm`` centred in the kernel, others shrunk; returns the offset."""
     k, width = layer.width, ppm.shape[1]
@@ -61,18 +68,7 @@ def test_known_pwm_is_recovered_and_matched(jaspar, arch, hparams):
     assert layer.rc == (arch == "rc_cnn")
     start = set_filter(layer, ctcf)
     x, y = planted_sequences(ctcf, 240, 200, seed=1)
-    settings = it.MotifSettings(influence_sequences=60)
-    result = it.analyse(
-        model,
-        x,
-        y,
-        ["ctcf", "other"],
-        torch.nn.BCEWithLogitsLoss(),
-        np.full(4, 0.25),
-        jaspar,
-        settings,
-        torch.device("cpu"),
-    )
+    result = analyse(model, x, y, jaspar, influence_sequences=60)
     row = result.table.set_index("filter").loc[0]
     # 120 instances, half on each strand: a plain filter sees one strand, the RC-shared one both
     assert row.status == "ok" and row.n_sites >= (110 if layer.rc else 55)
@@ -103,18 +99,7 @@ def test_influence_of_a_filter_the_model_relies_on(jaspar):
         head.bias[:] = torch.tensor([-6.0, 0.0])
     x, y = planted_sequences(ctcf, 200, 120, seed=2)
     x, y = x[::4].repeat(2, axis=0), y[::4].repeat(2, axis=0)  # forward-strand instances and blanks
-    settings = it.MotifSettings(influence_sequences=100)
-    result = it.analyse(
-        model,
-        x,
-        y,
-        ["ctcf", "none"],
-        torch.nn.BCEWithLogitsLoss(),
-        np.full(4, 0.25),
-        jaspar,
-        settings,
-        torch.device("cpu"),
-    )
+    result = analyse(model, x, y, jaspar, influence_sequences=100)
     t = result.table.set_index("filter")
     assert t.influence[0] > 0.1  # without the CTCF filter the loss rises
     inf = result.task_influence.set_index("filter")

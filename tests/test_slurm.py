@@ -9,10 +9,8 @@ run of the same config; a training job cancelled mid-way must be retried and res
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import pytest
 import torch
 import yaml
 from conftest import ROOT, needs_bedtools
-from workflow_helpers import SNAKEMAKE, demo_config, run_workflow
+from workflow_helpers import demo_config, run_env, run_workflow, snakemake_command
 
 pytestmark = [pytest.mark.slow, needs_bedtools]
 LOCAL_RULES = {"all", "download_genome", "download_blacklist", "download_peaks"}
@@ -50,19 +48,11 @@ def tiny_config(**train) -> dict:
 
 
 def slurm_command(workdir: Path, cfg_path: Path, *extra: str) -> list[str]:
-    return [
-        SNAKEMAKE,
-        "-s",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(cfg_path),
+    return snakemake_command(
+        workdir,
+        cfg_path,
         "--profile",
         str(ROOT / "slurm"),
-        "--cores",
-        "2",
-        "--nocolor",
         "--slurm-status-command",
         "squeue",  # this cluster has no accounting database (real clusters keep sacct)
         "--slurm-init-seconds-before-status-checks",
@@ -74,11 +64,7 @@ def slurm_command(workdir: Path, cfg_path: Path, *extra: str) -> list[str]:
         "filter_motifs:slurm_partition=gpu",
         "--slurm-keep-successful-logs",
         *extra,
-    ]
-
-
-def env() -> dict:
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    )
 
 
 def write_config(workdir: Path, cfg: dict) -> Path:
@@ -96,7 +82,7 @@ def md5(path: Path) -> str:
 def slurm_run(cluster, tmp_path_factory):
     work = tmp_path_factory.mktemp("slurm")
     cfg_path = write_config(work, tiny_config())
-    proc = subprocess.run(slurm_command(work, cfg_path), capture_output=True, text=True, env=env(), timeout=1800)
+    proc = subprocess.run(slurm_command(work, cfg_path), capture_output=True, text=True, env=run_env(), timeout=1800)
     assert proc.returncode == 0, proc.stderr[-5000:]
     return work, proc
 
@@ -140,7 +126,7 @@ def test_cancelled_training_job_is_retried_and_resumes(cluster, tmp_path):
     cfg = tiny_config(architectures=["cnn"], max_epochs=12, patience=50)
     cfg_path = write_config(tmp_path, cfg)
     cmd = slurm_command(tmp_path, cfg_path, "results/models/cnn-s1/model.pt")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env())
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=run_env())
     checkpoint = tmp_path / "results/models/cnn-s1/checkpoints/last.pt"
     deadline = time.time() + 900
     while not checkpoint.exists() and time.time() < deadline and proc.poll() is None:
@@ -167,7 +153,7 @@ def test_resource_the_plugin_rejects_fails_that_job_with_a_clear_error(cluster, 
     cfg_path = write_config(tmp_path, tiny_config())
     cmd = slurm_command(tmp_path, cfg_path, "results/data/windows.tsv.gz")
     cmd += ["--set-resources", "build_windows:slurm_extra='--mem=1000'"]  # a managed flag in slurm_extra
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), timeout=600)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env(), timeout=600)
     assert proc.returncode != 0
     assert re.search(r"slurm_extra.*--mem|--mem.*slurm_extra", proc.stderr, flags=re.S), proc.stderr[-3000:]
     assert "submitted with SLURM jobid" not in proc.stderr  # nothing reached the cluster

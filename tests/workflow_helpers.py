@@ -37,7 +37,13 @@ def run_workflow(
     workdir.mkdir(parents=True, exist_ok=True)
     cfg_path = workdir / "config.yaml"
     cfg_path.write_text(config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False))
-    cmd = [
+    cmd = snakemake_command(workdir, cfg_path, *extra, *targets)
+    return subprocess.run(cmd, capture_output=True, text=True, env=run_env(), timeout=1800)
+
+
+def snakemake_command(workdir: Path, cfg_path: Path, *args: str) -> list[str]:
+    """snakemake on the repository's Snakefile in ``workdir`` with ``cfg_path``, 2 cores, then ``args``."""
+    return [
         SNAKEMAKE,
         "-s",
         str(ROOT / "Snakefile"),
@@ -48,8 +54,10 @@ def run_workflow(
         "--cores",
         "2",
         "--nocolor",
-        *extra,
-        *targets,
+        *args,
     ]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+
+
+def run_env() -> dict:
+    """The environment with this interpreter's bin directory first on PATH."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
