@@ -2,7 +2,8 @@
 
 Convolution with motif-detector kernels -> BatchNorm -> ReLU (DeepBind's
 rectification threshold is the BN shift) -> global max pooling over the whole
-window -> a small hidden layer with dropout -> one logit per task.
+window -> one logit per task (``hidden=0``, DeepBind's variant without a
+hidden layer; ``hidden=32`` adds DeepBind's 32-unit layer with dropout).
 
 Global max pooling right after the first layer means each detector must hold a
 whole motif to help the output, so the first-layer filters read directly as
@@ -26,14 +27,17 @@ class DeepBind(nn.Module):
     """Input (N, 4, L) float, output (N, n_tasks) logits."""
 
     def __init__(
-        self, n_tasks: int, seq_len: int, filters: int = 32, kernel: int = 19, hidden: int = 32, dropout: float = 0.5
+        self, n_tasks: int, seq_len: int, filters: int = 32, kernel: int = 19, hidden: int = 0, dropout: float = 0.5
     ) -> None:
         super().__init__()
         check_length("deepbind", seq_len, conv_len(seq_len, kernel), kernel)
         self.conv = nn.Sequential(nn.Conv1d(4, filters, kernel), nn.BatchNorm1d(filters), nn.ReLU())
-        self.head = nn.Sequential(
-            nn.Linear(filters, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_tasks)
-        )
+        if hidden:
+            self.head = nn.Sequential(
+                nn.Linear(filters, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_tasks)
+            )
+        else:  # DeepBind's variant without a hidden layer: one weight per detector and task
+            self.head = nn.Linear(filters, n_tasks)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.conv(x).amax(dim=2))
