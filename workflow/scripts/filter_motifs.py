@@ -37,6 +37,9 @@ def main(smk, log):
         seed=p.seed,
         threads=smk.threads,
     )
+    if saved["task_type"] != "multi-label" and settings.influence_sequences:
+        log.warning("influence is computed for multi-label (0/1) tasks only; skipped for %s", saved["task_type"])
+        settings.influence_sequences = 0
     status = {"model": p.model_id, "database": db.release, "interpretable": True, "reason": ""}
     x, y = it.sample_split(smk.input.test, settings.max_sequences, settings.seed)
     loss_fn = make_loss(TrainSettings(**saved["settings"]), None)
