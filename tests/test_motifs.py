@@ -171,7 +171,7 @@ def test_clusters_and_planted_recovery(jaspar):
                 "status": "ok",
             }
         )
-        matches = pd.DataFrame({"filter": range(len(which)), "match_id": which, "qvalue": 1e-9})
+        matches = pd.DataFrame({"filter": range(len(which)), "rank": 1, "match_id": which, "qvalue": 1e-9})
         return ms.ModelMotifs(
             model, interpretable, table, matches, {f"filter{i}": ppms[w] for i, w in enumerate(which)}
         )
@@ -184,6 +184,9 @@ def test_clusters_and_planted_recovery(jaspar):
     planted = pd.DataFrame({"motif_id": ids, "name": ["CTCF", "SPI1", "HNF4A"]})
     rec = ms.planted_recovery(planted, loaded, 0.05)
     assert rec.groupby("model").recovered.mean().to_dict() == pytest.approx({"a": 1.0, "b": 2 / 3, "lin": 0.0})
+    loaded[1].matches["rank"] = 7  # a distant match of a filter that learned something else
+    rec = ms.planted_recovery(planted, loaded, 0.05)
+    assert not rec[rec.model == "b"].recovered.any()
 
 
 def test_planted_ids_must_be_in_the_database(tmp_path, jaspar):

@@ -119,12 +119,21 @@ def read_planted(path: str | Path, db: mtf.MotifDatabase) -> pd.DataFrame:
     return table
 
 
-def planted_recovery(planted: pd.DataFrame, models: list[ModelMotifs], qvalue: float) -> pd.DataFrame:
-    """For each planted motif and model: the filters whose Tomtom matches include it (q < ``qvalue``)."""
+def planted_recovery(
+    planted: pd.DataFrame, models: list[ModelMotifs], qvalue: float, max_rank: int = 5
+) -> pd.DataFrame:
+    """For each planted motif and model: the filters that match it (q < ``qvalue``).
+
+    The planted id must also be among a filter's ``max_rank`` best matches: JASPAR
+    holds several matrices per family (FOXA1/FOXA2/Foxo1, CEBPB/CEBPE/CEBPG), so the
+    planted one need not be first, but a CTCF filter whose 7th match is
+    GATA1::TAL1 at q 0.04 has not learned GATA1::TAL1.
+    """
     rows = []
     for motif in planted.itertuples():
         for m in models:
-            hits = m.matches[(m.matches.match_id == motif.motif_id) & (m.matches.qvalue < qvalue)]
+            match = m.matches
+            hits = match[(match.match_id == motif.motif_id) & (match.qvalue < qvalue) & (match["rank"] <= max_rank)]
             rows.append(
                 {
                     "motif_id": motif.motif_id,
