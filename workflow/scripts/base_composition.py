@@ -1,14 +1,14 @@
 """Snakemake adapter: the genome's base composition (the background of motif information content)."""
 
 from chromcnn.genome import base_composition
-from chromcnn.provenance import write_json_atomic
+from chromcnn.provenance import write_json
 from chromcnn.runner import run
 
 
 def main(smk, log):
     comp = base_composition(smk.input.fasta)
     log.info("base composition: %s", comp)
-    write_json_atomic(comp, smk.output.json)
+    write_json(comp, smk.output.json)
 
 
 run(snakemake, main)  # noqa: F821

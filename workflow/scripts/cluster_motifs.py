@@ -13,10 +13,7 @@ from chromcnn.runner import run
 def main(smk, log):
     p = smk.params
     cfg = p.motifs
-    if cfg["database"]:
-        db = mtf.load_meme_database(cfg["database"])
-    else:
-        db = mtf.load_jaspar(cfg["jaspar_release"], cfg["collection"], cfg["tax_group"])
+    db = mtf.load_database(cfg)
     files = smk.input.planted
     planted_path = files if isinstance(files, str) else (files[0] if len(files) else None)
     planted = ms.read_planted(planted_path, db) if p.has_planted else None  # before the Tomtom work

@@ -5,7 +5,7 @@ from chromcnn import evaluate as ev
 from chromcnn.errors import InputError
 from chromcnn.h5io import read_meta
 from chromcnn.predict import load_trained, predict_split
-from chromcnn.provenance import record, write_json_atomic, write_tsv_atomic
+from chromcnn.provenance import record, write_json, write_tsv_atomic
 from chromcnn.runner import run
 from chromcnn.train import pick_device
 
@@ -38,7 +38,7 @@ def main(smk, log):
         **record(p.config_hash, {"model": smk.input.model, "test": smk.input.test}, ("torch", "scikit-learn")),
     }
     ev.save_replicates(smk.output.predictions, reps, y, probs, meta)
-    write_json_atomic(meta, smk.output.record)
+    write_json(meta, smk.output.record)
     write_tsv_atomic(table, smk.output.metrics)
 
 

@@ -8,21 +8,15 @@ from chromcnn import interpret as it
 from chromcnn import motifs as mtf
 from chromcnn.filters import NotInterpretable
 from chromcnn.predict import load_trained
-from chromcnn.provenance import record, write_json_atomic, write_tsv_atomic
+from chromcnn.provenance import record, write_json, write_tsv_atomic
 from chromcnn.runner import run
 from chromcnn.train import TrainSettings, make_loss, pick_device
-
-
-def database(p):
-    if p.motifs["database"]:
-        return mtf.load_meme_database(p.motifs["database"])
-    return mtf.load_jaspar(p.motifs["jaspar_release"], p.motifs["collection"], p.motifs["tax_group"])
 
 
 def main(smk, log):
     p, out = smk.params, smk.output
     torch.set_num_threads(smk.threads)
-    db = database(p)  # a missing release fails here, before any model work
+    db = mtf.load_database(p.motifs)  # a missing release fails here, before any model work
     model, saved = load_trained(smk.input.model, p.seqgra)
     with open(smk.input.composition) as handle:
         comp = json.load(handle)
@@ -66,7 +60,7 @@ def main(smk, log):
     mtf.write_meme(out.meme, result.ppms, background, result.nsites)
     write_tsv_atomic(result.matches, out.matches)
     write_tsv_atomic(result.task_influence, out.influence)
-    write_json_atomic(status, out.status)
+    write_json(status, out.status)
     write_tsv_atomic(t, out.filters)
 
 

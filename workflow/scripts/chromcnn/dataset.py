@@ -9,19 +9,18 @@ stops the run before any HDF5 file is written.
 from __future__ import annotations
 
 import gzip
-import json
 import logging
-import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from .download import is_gzip, temp_path
+from .download import is_gzip
 from .errors import InputError
 from .genome import read_fai
 from .intervals import merge_intervals
 from .peaks import PeakSet, read_peaks
+from .provenance import write_json  # noqa: F401 (re-exported: build_windows, check_splits)
 from .splits import SPLITS
 from .windows import ChromResult, WindowParams, WindowWriter, build_chrom
 
@@ -209,12 +208,3 @@ def build_windows_table(
     finally:
         writer.close(ok)
     return summary
-
-
-def write_json(obj: dict, path: str | Path) -> None:
-    """Write JSON atomically (temporary name, then rename)."""
-
-    path = Path(path)
-    tmp = temp_path(path)
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)

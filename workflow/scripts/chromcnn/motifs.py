@@ -238,3 +238,10 @@ def check_database_config(cfg: dict, source: str) -> str:
         f"{cfg['jaspar_release']} {cfg['collection']} {cfg['tax_group']} non-redundant "
         f"(pyjaspar {metadata.version('pyjaspar')})"
     )
+
+
+def load_database(cfg: dict) -> MotifDatabase:
+    """The target database config.yaml's ``motifs`` section names: a MEME file, else JASPAR."""
+    if cfg.get("database"):
+        return load_meme_database(cfg["database"])
+    return load_jaspar(cfg["jaspar_release"], cfg["collection"], cfg["tax_group"])

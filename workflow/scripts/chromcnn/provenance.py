@@ -48,13 +48,16 @@ def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple
     }
 
 
-def write_json_atomic(obj: dict, path: str) -> None:
-    """JSON written to a temporary name and renamed when complete."""
+def write_json(obj: dict, path) -> None:
+    """Write JSON atomically (temporary name, then rename)."""
     import os
+    from pathlib import Path
 
-    tmp = f"{path}.part"
-    with open(tmp, "w") as handle:
-        json.dump(obj, handle, indent=1, sort_keys=True, default=str)
+    from .download import temp_path
+
+    path = Path(path)
+    tmp = temp_path(path)
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
     os.replace(tmp, path)
 
 
