@@ -92,6 +92,36 @@ def test_rc_cnn_is_reverse_complement_invariant(length):
     assert not torch.allclose(a, model(x.flip(2)), atol=1e-3)  # plain reversal is not a symmetry
 
 
+@pytest.mark.parametrize("arch", ["basset", "deepsea", "deepbind", "rc_cnn"])
+def test_exponential_first_layer(arch):
+    """first_activation="exp" swaps only the first layer's ReLU for exp, and the model trains."""
+    torch.manual_seed(0)
+    relu = models.build(arch, 2, 300)
+    torch.manual_seed(0)
+    exp = models.build(arch, 2, 300, first_activation="exp")
+    kinds = [type(m).__name__ for m in exp.modules()]
+    assert (
+        kinds.count("Exp") == 1 and kinds.count("ReLU") == [type(m).__name__ for m in relu.modules()].count("ReLU") - 1
+    )
+    x = one_hot(8, 300, seed=3)
+    y = torch.tensor([[1.0, 0.0], [0.0, 1.0]]).repeat(4, 1)
+    opt = torch.optim.Adam(exp.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(5):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(exp(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert all(map(torch.isfinite, map(torch.tensor, losses))) and losses[-1] < losses[0]
+    exp.eval()
+    relu.eval()
+    with torch.no_grad():
+        assert not torch.allclose(exp(x), relu(x))  # not a no-op
+        if arch == "rc_cnn":  # elementwise, so reverse-complement invariance holds
+            assert torch.allclose(exp(x), exp(reverse_complement(x)), atol=1e-4)
+
+
 def test_bad_model_configuration_is_explained():
     with pytest.raises(models.ModelConfigError, match="unknown architecture 'bassett'; valid: basset, deepsea"):
         models.build("bassett", 3, 600)
@@ -102,3 +132,7 @@ def test_bad_model_configuration_is_explained():
     with pytest.raises(models.ModelConfigError, match="too short for deepsea: .* at least 163 bp"):
         models.build("deepsea", 3, 150)
     assert models.build("basset", 3, 168) is not None  # the stated minimum works
+    with pytest.raises(
+        models.ModelConfigError, match="first_activation 'sigmoid' is not known. Fix: use one of relu, exp"
+    ):
+        models.build("basset", 3, 600, first_activation="sigmoid")

@@ -30,6 +30,7 @@ rule report:
         runtime=30,
     params:
         models=MODELS,
+        settings={m: train_settings(m) for m in MODELS},
         has_planted=bool(config["motifs"]["planted"]),
         config_hash=CONFIG_HASH,
         database=motif_database_label(),

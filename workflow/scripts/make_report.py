@@ -12,6 +12,7 @@ def main(smk, log):
         qc=i.qc,
         composition=i.composition,
         models=list(p.models),
+        settings=dict(p.settings),
         histories=list(i.histories),
         metrics=list(i.metrics),
         predictions=list(i.predictions),

@@ -10,7 +10,7 @@ under the filter at its sites. The filter's *influence* is the change in loss
 The first layer is found by structure, not by name: the first ``Conv1d`` with 4
 input channels (or the reverse-complement-shared ``RCConv``); its activation is
 the output of the normalisation / nonlinearity modules that directly follow it
-in the same ``nn.Sequential`` (Basset: conv -> BN -> ReLU; Basenji: conv -> BN).
+in the same ``nn.Sequential`` (Basset: conv -> BN -> ReLU or exp; Basenji: conv -> BN).
 For ``RCConv`` the forward channel ``f`` and its mirrored reverse channel are
 one filter scanned on both strands; sites on the reverse strand contribute
 their reverse complement to the counts.
@@ -26,7 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 
-FOLLOWERS = (nn.BatchNorm1d, nn.ReLU, nn.GELU, nn.ELU, nn.LeakyReLU, nn.Softplus, nn.Sigmoid, nn.Tanh, nn.SiLU)
+from .models.common import Exp
+
+FOLLOWERS = (nn.BatchNorm1d, nn.ReLU, nn.GELU, nn.ELU, nn.LeakyReLU, nn.Softplus, nn.Sigmoid, nn.Tanh, nn.SiLU, Exp)
 #: first-layer kernels shorter than this are not read as motifs (most TF sites are 6-20 bp).
 MIN_KERNEL = 6
 

@@ -43,6 +43,7 @@ class ReportInputs:
     database: str = ""
     logos_per_model: int = 24
     qvalue: float = 0.05
+    settings: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
 
@@ -265,6 +266,14 @@ def provenance_section(qc: dict, inp: ReportInputs) -> dict:
     }
 
 
+def settings_text(s: dict | None) -> str:
+    """One line of a model's training settings (optimizer, lr, batch, hyperparameters changed)."""
+    if not s:
+        return ""
+    text = f"{s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, max {s['max_epochs']} epochs"
+    return text + "".join(f", {k}={v}" for k, v in sorted(s.get("hparams", {}).items()))
+
+
 def collect(inp: ReportInputs) -> dict:
     """Everything the template shows."""
     qc = json.loads(Path(inp.qc).read_text())
@@ -284,6 +293,7 @@ def collect(inp: ReportInputs) -> dict:
                     "best_epoch": int(h.epoch[h.valid_auprc.idxmax()]) if len(h) else 0,
                     "valid_auroc": _fmt(float(h.valid_auroc.max())),
                     "seconds": f"{h.seconds.sum():.0f}",
+                    "settings": settings_text(inp.settings.get(m)),
                 }
                 for m, h in histories.items()
             ],

@@ -3,6 +3,10 @@
 Three conv/BN/ReLU/max-pool layers (300x19 pool 3, 200x11 pool 4, 200x7 pool 4)
 and two 1000-unit fully connected layers with dropout 0.3; the flattened size
 is computed from the window (3600 at 1000 bp).
+
+``first_activation="exp"`` replaces the first layer's ReLU by an exponential
+(Koo & Ploenzke 2021): on the demo that turns 0 of 7 planted motifs recovered
+by the first-layer filters into 7 of 7, with a higher AUROC (README).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .common import check_length, conv_len, minimum_length, pool_len
+from .common import activation_layer, check_length, conv_len, minimum_length, pool_len
 
 DEFAULTS = {
     "optimizer": "adam",
@@ -43,13 +47,15 @@ class Basset(nn.Module):
         pools=(3, 4, 4),
         fc: int = 1000,
         dropout: float = 0.3,
+        first_activation: str = "relu",
     ) -> None:
         super().__init__()
         out = trunk_len(seq_len, kernels, pools)
         check_length("basset", seq_len, out, minimum_length(lambda n: trunk_len(n, kernels, pools)))
         layers, c_in = [], 4
-        for f, k, p in zip(filters, kernels, pools):
-            layers += [nn.Conv1d(c_in, f, k), nn.BatchNorm1d(f), nn.ReLU(), nn.MaxPool1d(p)]
+        for i, (f, k, p) in enumerate(zip(filters, kernels, pools)):
+            act = activation_layer(first_activation) if i == 0 else nn.ReLU()
+            layers += [nn.Conv1d(c_in, f, k), nn.BatchNorm1d(f), act, nn.MaxPool1d(p)]
             c_in = f
         self.conv = nn.Sequential(*layers)
         self.fc = nn.Sequential(

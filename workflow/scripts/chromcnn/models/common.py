@@ -45,3 +45,28 @@ class Flatten(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x.reshape(x.size(0), -1)
+
+
+class Exp(nn.Module):
+    """Exponential activation (Koo & Ploenzke 2021), elementwise, any shape.
+
+    In the first layer it suppresses weak, partial matches and amplifies strong
+    ones, so each filter is pushed to hold a whole motif; after BatchNorm its
+    input is standardised, which keeps it finite.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.exp(x)
+
+
+FIRST_ACTIVATIONS = {"relu": nn.ReLU, "exp": Exp}
+
+
+def activation_layer(name: str) -> nn.Module:
+    """The first-layer nonlinearity ``name`` (``relu``: the published choice; ``exp``: Koo & Ploenzke 2021)."""
+    if name not in FIRST_ACTIVATIONS:
+        raise ValueError(
+            f"first_activation '{name}' is not known. Fix: use one of {', '.join(FIRST_ACTIVATIONS)} "
+            "(exp: exponential first layer, for interpretable filters)"
+        )
+    return FIRST_ACTIVATIONS[name]()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .common import check_length, conv_len
+from .common import activation_layer, check_length, conv_len
 
 DEFAULTS = {"optimizer": "adam", "lr": 1e-3, "batch_size": 100, "early_stopping": True}
 
@@ -27,11 +27,20 @@ class DeepBind(nn.Module):
     """Input (N, 4, L) float, output (N, n_tasks) logits."""
 
     def __init__(
-        self, n_tasks: int, seq_len: int, filters: int = 32, kernel: int = 19, hidden: int = 0, dropout: float = 0.5
+        self,
+        n_tasks: int,
+        seq_len: int,
+        filters: int = 32,
+        kernel: int = 19,
+        hidden: int = 0,
+        dropout: float = 0.5,
+        first_activation: str = "relu",
     ) -> None:
         super().__init__()
         check_length("deepbind", seq_len, conv_len(seq_len, kernel), kernel)
-        self.conv = nn.Sequential(nn.Conv1d(4, filters, kernel), nn.BatchNorm1d(filters), nn.ReLU())
+        self.conv = nn.Sequential(
+            nn.Conv1d(4, filters, kernel), nn.BatchNorm1d(filters), activation_layer(first_activation)
+        )
         if hidden:
             self.head = nn.Sequential(
                 nn.Linear(filters, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_tasks)

@@ -2,7 +2,8 @@
 
 Conv 320x8, ReLU, max-pool 4, dropout 0.2; conv 480x8, ReLU, max-pool 4,
 dropout 0.2; conv 960x8, ReLU, dropout 0.5; linear to 925, ReLU; linear to the
-tasks (53 x 960 flattened at 1000 bp).
+tasks (53 x 960 flattened at 1000 bp). ``first_activation="exp"``: an exponential
+first layer (Koo & Ploenzke 2021) instead of the ReLU.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .common import check_length, conv_len, minimum_length, pool_len
+from .common import activation_layer, check_length, conv_len, minimum_length, pool_len
 
 DEFAULTS = {"optimizer": "sgd", "lr": 0.01, "momentum": 0.9, "batch_size": 100, "early_stopping": True}
 
@@ -24,13 +25,21 @@ def trunk_len(seq_len: int, kernel: int = 8) -> int:
 class DeepSEA(nn.Module):
     """DeepSEA; input (N, 4, L) float, output (N, n_tasks) logits."""
 
-    def __init__(self, n_tasks: int, seq_len: int, filters=(320, 480, 960), kernel: int = 8, hidden: int = 925) -> None:
+    def __init__(
+        self,
+        n_tasks: int,
+        seq_len: int,
+        filters=(320, 480, 960),
+        kernel: int = 8,
+        hidden: int = 925,
+        first_activation: str = "relu",
+    ) -> None:
         super().__init__()
         out = trunk_len(seq_len, kernel)
         check_length("deepsea", seq_len, out, minimum_length(lambda n: trunk_len(n, kernel)))
         self.conv = nn.Sequential(
             nn.Conv1d(4, filters[0], kernel),
-            nn.ReLU(),
+            activation_layer(first_activation),
             nn.MaxPool1d(4, 4),
             nn.Dropout(0.2),
             nn.Conv1d(filters[0], filters[1], kernel),

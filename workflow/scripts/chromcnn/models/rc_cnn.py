@@ -9,6 +9,8 @@ channels). ReLU, :class:`RCBatchNorm` (statistics shared by mirrored
 channels) and :class:`SymmetricMaxPool` (crops the same number of positions at
 both ends) keep that property; the head sums each channel's global maximum with
 its mirror's, so ``f(x) == f(rc(x))`` exactly, up to float rounding.
+``first_activation="exp"`` (elementwise, so it keeps the property too) makes
+the first layer exponential (Koo & Ploenzke 2021).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .common import check_length, conv_len, minimum_length
+from .common import activation_layer, check_length, conv_len, minimum_length
 
 DEFAULTS = {"optimizer": "adam", "lr": 1e-3, "batch_size": 100, "early_stopping": True}
 
@@ -100,6 +102,7 @@ class RCCNN(nn.Module):
         pool: int = 3,
         hidden: int = 128,
         dropout: float = 0.2,
+        first_activation: str = "relu",
     ) -> None:
         super().__init__()
         check_length(
@@ -108,7 +111,8 @@ class RCCNN(nn.Module):
         layers: list[nn.Module] = []
         c_in = 4
         for i, k in enumerate(kernels):
-            layers += [RCConv(c_in, filters, k), RCBatchNorm(filters), nn.ReLU()]
+            act = activation_layer(first_activation) if i == 0 else nn.ReLU()
+            layers += [RCConv(c_in, filters, k), RCBatchNorm(filters), act]
             if i < len(kernels) - 1:
                 layers.append(SymmetricMaxPool(pool))
             c_in = 2 * filters
