@@ -109,6 +109,8 @@ def test_report_renders_offline_in_chromium(small_run, tmp_path):
     assert f"{summary.loc['cnn-s1', 'macro_auroc']:.3f}" in html
     assert "NaN: no positives in the test split" in html
     assert "Not interpreted: it has no convolution over the one-hot input" in html
+    # each model's training settings, changed hyperparameters included, are in the training table
+    assert "adam lr 0.001, batch 100, max 3 epochs, kernel_size=15, num_filters=16" in html
     qc = json.loads((small_run / "results/data/qc.json").read_text())
     assert qc["provenance"]["config_hash"] in html
     assert qc["provenance"]["inputs"]["genome"]["md5"] in html
