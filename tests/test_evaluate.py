@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from chromcnn import evaluate as ev
+from chromcnn import metrics
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 
@@ -22,6 +23,20 @@ def test_auroc_auprc_match_scikit_learn_with_ties(decimals):
         auroc, auprc = ev.weighted_auroc_auprc(y, s)
         assert auroc[0] == pytest.approx(roc_auc_score(y, s), abs=1e-12)
         assert auprc[0] == pytest.approx(average_precision_score(y, s), abs=1e-12)
+
+
+def test_validation_metrics_match_scikit_learn():
+    """The trainer's per-epoch macro metrics (metrics.summarise) use the same arithmetic."""
+    rng = np.random.default_rng(5)
+    y = (rng.random((500, 3)) < [0.2, 0.5, 0.0]).astype(np.float32)  # task 2 has no positives
+    s = np.round(rng.normal(size=(500, 3)) + y, 1)
+    out = metrics.summarise(s, y)
+    for t in (0, 1):
+        assert out["tasks"][t]["auroc"] == pytest.approx(roc_auc_score(y[:, t], s[:, t]), abs=1e-12)
+        assert out["tasks"][t]["auprc"] == pytest.approx(average_precision_score(y[:, t], s[:, t]), abs=1e-12)
+    assert out["tasks"][2]["reason"] == "no positives" and np.isnan(out["tasks"][2]["auroc"])
+    expected = np.mean([roc_auc_score(y[:, t], s[:, t]) for t in (0, 1)])
+    assert out["macro_auroc"] == pytest.approx(expected, abs=1e-12)
 
 
 def test_weights_equal_resampling_the_windows():

@@ -1,9 +1,14 @@
-"""Per-task and macro AUROC / AUPRC (scikit-learn), NaN with a reason when undefined."""
+"""Per-task and macro AUROC / AUPRC of a validation pass, NaN with a reason when undefined.
+
+The arithmetic is :func:`chromcnn.evaluate.weighted_auroc_auprc` (equal to scikit-learn's
+``roc_auc_score`` / ``average_precision_score``, ties included; tested).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
+
+from .evaluate import weighted_auroc_auprc
 
 
 def per_task(scores: np.ndarray, y: np.ndarray) -> list[dict]:
@@ -29,8 +34,8 @@ def per_task(scores: np.ndarray, y: np.ndarray) -> list[dict]:
         if n_pos == 0 or n_neg == 0:
             row["reason"] = "no positives" if n_pos == 0 else "no negatives"
         else:
-            row["auroc"] = float(roc_auc_score(yt, scores[:, t]))
-            row["auprc"] = float(average_precision_score(yt, scores[:, t]))
+            auroc, auprc = weighted_auroc_auprc(yt, scores[:, t])
+            row["auroc"], row["auprc"] = float(auroc[0]), float(auprc[0])
         out.append(row)
     return out
 
