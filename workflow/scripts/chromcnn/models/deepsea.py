@@ -3,7 +3,10 @@
 Conv 320x8, ReLU, max-pool 4, dropout 0.2; conv 480x8, ReLU, max-pool 4,
 dropout 0.2; conv 960x8, ReLU, dropout 0.5; linear to 925, ReLU; linear to the
 tasks (53 x 960 flattened at 1000 bp). ``first_activation="exp"``: an exponential
-first layer (Koo & Ploenzke 2021) instead of the ReLU.
+first layer (Koo & Ploenzke 2021) instead of the ReLU; DeepSEA has no BatchNorm
+before it, so large first-layer scores can overflow: keep a ``clipnorm`` (a
+non-finite loss stops training with the epoch and batch, keeping the last good
+checkpoint).
 """
 
 from __future__ import annotations
