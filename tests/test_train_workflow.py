@@ -48,6 +48,10 @@ def test_models_train_as_separate_jobs(tmp_path):
         ({"architectures": ["basset", "transformer"]}, r"unknown architecture 'transformer'. Fix: use one of: basset"),
         ({"overrides": {"basset": {"hparams": {"fc": "big"}}}}, r"'fc' of 'basset' must be int like 1000"),
         ({"overrides": {"basset": {"lr": "fast"}}}, r"'train.overrides.basset.lr': 'fast' is not of type 'number'"),
+        (
+            {"overrides": {"basset": {"hparams": {"first_activation": "sigmoid"}}}},
+            r"first_activation 'sigmoid' is not known. Fix: use one of relu, exp",
+        ),
         ({"overrides": {"basset": {"hparams": {"kernels": [19, 11, 7, 7]}, "batch_size": 4}}}, None),
     ],
 )
