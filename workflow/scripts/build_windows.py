@@ -1,7 +1,7 @@
 """Snakemake adapter: union peaks, labels, negatives and splits -> windows.tsv.gz + qc.json."""
 
-from chromcnn.dataset import build_windows_table, write_json
-from chromcnn.provenance import package_versions, read_provenance
+from chromcnn.dataset import build_windows_table
+from chromcnn.provenance import package_versions, read_provenance, write_json
 from chromcnn.regions import parse_region
 from chromcnn.runner import run
 from chromcnn.windows import WindowParams

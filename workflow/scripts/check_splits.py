@@ -1,7 +1,7 @@
 """Snakemake adapter: prove with bedtools that no window of one split overlaps another split."""
 
-from chromcnn.dataset import write_json
 from chromcnn.errors import InputError
+from chromcnn.provenance import write_json
 from chromcnn.runner import run
 from chromcnn.splits import leakage_report
 

@@ -20,7 +20,6 @@ from .errors import InputError
 from .genome import read_fai
 from .intervals import merge_intervals
 from .peaks import PeakSet, read_peaks
-from .provenance import write_json  # noqa: F401 (re-exported: build_windows, check_splits)
 from .splits import SPLITS
 from .windows import ChromResult, WindowParams, WindowWriter, build_chrom
 

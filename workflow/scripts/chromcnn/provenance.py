@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from importlib import metadata
+from pathlib import Path
+
+from .download import temp_path
 
 PACKAGES = ("snakemake", "numpy", "pandas", "h5py", "pyfaidx", "pybedtools", "jsonschema")
 
@@ -48,23 +52,16 @@ def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple
     }
 
 
-def write_json(obj: dict, path) -> None:
+def write_json(obj: dict, path: str | Path) -> None:
     """Write JSON atomically (temporary name, then rename)."""
-    import os
-    from pathlib import Path
-
-    from .download import temp_path
-
     path = Path(path)
     tmp = temp_path(path)
     tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
     os.replace(tmp, path)
 
 
-def write_tsv_atomic(frame, path: str) -> None:
+def write_tsv_atomic(frame, path: str | Path) -> None:
     """A pandas DataFrame as TSV (NaN as 'NA'), written to a temporary name and renamed."""
-    import os
-
-    tmp = f"{path}.part"
+    tmp = temp_path(Path(path))
     frame.to_csv(tmp, sep="\t", index=False, na_rep="NA", float_format="%.6g")
     os.replace(tmp, path)
