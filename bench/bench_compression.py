@@ -18,8 +18,8 @@ import numpy as np
 from common import ROOT, make_genome, parse_args  # puts workflow/scripts on sys.path
 
 # isort: split
-from chromcnn.genome import prepare_genome, read_fai
-from chromcnn.h5io import write_split
+from chromcnn.data.genome import prepare_genome, read_fai
+from chromcnn.data.hdf5 import write_split
 
 L = 1000
 CHR22 = ROOT.parent / "shared" / "realdata" / "genome" / "hg38.chr22.fa.gz"

@@ -20,12 +20,12 @@ import pyfaidx
 from common import best_of, make_genome, make_peaks, parse_args  # puts workflow/scripts on sys.path
 
 # isort: split
-from chromcnn.dataset import build_windows_table
-from chromcnn.encode import one_hot_windows
-from chromcnn.genome import load_codes, read_fai
-from chromcnn.h5io import write_split
-from chromcnn.regions import parse_region
-from chromcnn.windows import WindowParams
+from chromcnn.config.regions import parse_region
+from chromcnn.data.dataset import build_windows_table
+from chromcnn.data.encode import one_hot_windows
+from chromcnn.data.genome import load_codes, read_fai
+from chromcnn.data.hdf5 import write_split
+from chromcnn.data.windows import WindowParams
 
 L = 1000
 

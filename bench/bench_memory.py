@@ -25,10 +25,10 @@ L_WINDOWS, L_ENCODE = 200, 1000
 
 def child(stage: str, work: str, fasta: str, n_peaks: int) -> None:
     """Run one stage and print its peak RSS in MB as JSON."""
-    from chromcnn.dataset import build_windows_table
-    from chromcnn.h5io import write_split
-    from chromcnn.regions import parse_region
-    from chromcnn.windows import WindowParams
+    from chromcnn.config.regions import parse_region
+    from chromcnn.data.dataset import build_windows_table
+    from chromcnn.data.hdf5 import write_split
+    from chromcnn.data.windows import WindowParams
 
     w = Path(work)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

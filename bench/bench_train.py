@@ -21,10 +21,10 @@ from common import make_genome, parse_args  # puts workflow/scripts on sys.path
 
 # isort: split
 from chromcnn import models
-from chromcnn.genome import read_fai
-from chromcnn.h5io import write_split
-from chromcnn.loader import Batches
-from chromcnn.train import to_input
+from chromcnn.data.genome import read_fai
+from chromcnn.data.hdf5 import write_split
+from chromcnn.io.batches import Batches
+from chromcnn.training.loop import to_input
 
 L, TASKS = 1000, 5
 

@@ -14,7 +14,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
-from chromcnn.genome import prepare_genome  # noqa: E402
+from chromcnn.data.genome import prepare_genome  # noqa: E402
 
 
 def parse_args(doc: str, windows: int | None, prefix: str) -> tuple[argparse.Namespace, Path]:
@@ -57,7 +57,7 @@ def make_genome(directory: Path, n_chroms: int = 5, chrom_len: int = 10_000_000,
 
 def make_peaks(directory: Path, fasta: str, n_cells: int, n_peaks: int, seed: int = 1) -> dict[str, str]:
     """narrowPeak files with ``n_peaks`` peaks each; 30% of sites shared across cell types."""
-    from chromcnn.genome import read_fai
+    from chromcnn.data.genome import read_fai
 
     rng = np.random.default_rng(seed)
     entries = read_fai(f"{fasta}.fai")

@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
+sys.path.insert(0, str(ROOT / "tools"))  # the demo generator
 REALDATA = ROOT.parent / "shared" / "realdata"
 
 needs_realdata = pytest.mark.skipif(

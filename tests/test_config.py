@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 import yaml
-from chromcnn.config import load_yaml, merge_extend, validate_config
+from chromcnn.config.regions import Region, parse_region
+from chromcnn.config.schema import load_yaml, merge_extend, validate_config
 from chromcnn.errors import InputError
-from chromcnn.regions import Region, parse_region
 from conftest import ROOT
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

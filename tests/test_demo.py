@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 
+import make_demo as demo
 import numpy as np
 import pandas as pd
-from chromcnn import demo
 from conftest import ROOT
 
 DEMO = ROOT / "resources" / "demo"

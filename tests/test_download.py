@@ -6,7 +6,7 @@ import gzip
 import hashlib
 
 import pytest
-from chromcnn.download import fetch, obtain, verify_local
+from chromcnn.data.download import fetch, obtain, verify_local
 from chromcnn.errors import InputError
 
 PAYLOAD = gzip.compress(b">chr1\nACGTACGTAC\nGGCC\n" * 2000, mtime=0)

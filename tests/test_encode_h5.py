@@ -7,9 +7,9 @@ import gzip
 import h5py
 import numpy as np
 import pytest
-from chromcnn.encode import codes_from_string, decode, gather, gc_and_n, one_hot, one_hot_windows
-from chromcnn.genome import prepare_genome
-from chromcnn.h5io import FORMAT_VERSION, read_meta, write_split
+from chromcnn.data.encode import codes_from_string, decode, gather, gc_and_n, one_hot, one_hot_windows
+from chromcnn.data.genome import prepare_genome
+from chromcnn.data.hdf5 import FORMAT_VERSION, read_meta, write_split
 from conftest import random_genome, write_fasta
 
 

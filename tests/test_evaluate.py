@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chromcnn import evaluate as ev
-from chromcnn import metrics
+from chromcnn.evaluation import metrics as ev
+from chromcnn.training import validation as metrics
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 

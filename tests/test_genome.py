@@ -7,8 +7,8 @@ import gzip
 import numpy as np
 import pysam
 import pytest
+from chromcnn.data.genome import load_codes, prepare_genome, read_chrom_sizes, read_fai
 from chromcnn.errors import InputError
-from chromcnn.genome import load_codes, prepare_genome, read_chrom_sizes, read_fai
 from conftest import random_genome, write_fasta
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chromcnn.intervals import basset_merge, merge_intervals, overlap_merge_bedtools, overlaps_any, place
+from chromcnn.data.intervals import basset_merge, merge_intervals, overlap_merge_bedtools, overlaps_any, place
 from conftest import needs_bedtools
 
 

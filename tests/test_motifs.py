@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from chromcnn import filters as flt
-from chromcnn import interpret as it
 from chromcnn import models
-from chromcnn import motif_sets as ms
-from chromcnn import motifs as mtf
 from chromcnn.errors import InputError
+from chromcnn.interpret import filter_method as it
+from chromcnn.interpret import filters as flt
+from chromcnn.interpret import motif_sets as ms
+from chromcnn.interpret import motifs as mtf
 
 
 @pytest.fixture(scope="module")

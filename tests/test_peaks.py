@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from chromcnn.data.peaks import read_peaks
 from chromcnn.errors import InputError
-from chromcnn.peaks import read_peaks
 
 SIZES = {"chr1": 10_000, "chr2": 5_000}
 

@@ -13,12 +13,12 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from chromcnn.dataset import build_windows_table
-from chromcnn.encode import decode
+from chromcnn.config.regions import parse_region
+from chromcnn.data.dataset import build_windows_table
+from chromcnn.data.encode import decode
+from chromcnn.data.genome import prepare_genome
+from chromcnn.data.windows import WindowParams
 from chromcnn.errors import InputError
-from chromcnn.genome import prepare_genome
-from chromcnn.regions import parse_region
-from chromcnn.windows import WindowParams
 from conftest import REALDATA, needs_bedtools, needs_realdata
 from workflow_helpers import run_workflow
 

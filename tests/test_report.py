@@ -10,8 +10,8 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from chromcnn.evaluate import METRIC_COLUMNS
-from chromcnn.motifs import read_meme
+from chromcnn.evaluation.metrics import METRIC_COLUMNS
+from chromcnn.interpret.motifs import read_meme
 from chromium import open_page, page_requests
 from conftest import ROOT, needs_bedtools
 from workflow_helpers import SNAKEMAKE, demo_config, run_workflow

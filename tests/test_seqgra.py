@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from chromcnn import seqgra
 from chromcnn.errors import InputError
-from chromcnn.train import TrainSettings, fit
+from chromcnn.models import seqgra
+from chromcnn.training.loop import TrainSettings, fit
 from conftest import ROOT
 from train_helpers import toy_split
 

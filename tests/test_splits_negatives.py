@@ -6,11 +6,11 @@ import gzip
 
 import numpy as np
 import pytest
-from chromcnn.encode import window_stats
-from chromcnn.intervals import merge_intervals, overlaps_any
-from chromcnn.negatives import bin_quota, gc_bin, sample_segment
-from chromcnn.regions import parse_region
-from chromcnn.splits import DROPPED, assign, leakage_report, segments
+from chromcnn.config.regions import parse_region
+from chromcnn.data.encode import window_stats
+from chromcnn.data.intervals import merge_intervals, overlaps_any
+from chromcnn.data.negatives import bin_quota, gc_bin, sample_segment
+from chromcnn.data.splits import DROPPED, assign, leakage_report, segments
 from conftest import needs_bedtools
 
 HELD = {"valid": [parse_region("chr1:1000-2000")], "test": [parse_region("chr2"), parse_region("chr1:5000-6000")]}

@@ -9,8 +9,8 @@ import pytest
 import torch
 from chromcnn import models
 from chromcnn.errors import InputError
-from chromcnn.loader import Batches, open_split
-from chromcnn.train import HISTORY_COLUMNS, TrainingError, TrainSettings, augment, fit
+from chromcnn.io.batches import Batches, open_split
+from chromcnn.training.loop import HISTORY_COLUMNS, TrainingError, TrainSettings, augment, fit
 from train_helpers import toy_split
 
 
@@ -148,7 +148,7 @@ def test_non_finite_loss_stops_with_epoch_and_batch_and_keeps_last_good(toy, tmp
 
 
 def test_losses_and_targets_for_every_task_type():
-    from chromcnn.train import make_loss, targets
+    from chromcnn.training.loop import make_loss, targets
 
     y = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]], np.uint8)
     cpu = torch.device("cpu")

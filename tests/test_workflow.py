@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyfaidx
 import pytest
-from chromcnn.encode import decode
+from chromcnn.data.encode import decode
 from conftest import ROOT, needs_bedtools
 from workflow_helpers import demo_config, run_workflow
 
@@ -109,7 +109,7 @@ def best_pwm_scores(seqs: list[str], pwm: np.ndarray) -> np.ndarray:
 
 def test_labels_follow_planted_motifs(demo_run):
     """erythroid positives carry the planted GATA1::TAL1 (MA0140.3) far more often than others."""
-    from chromcnn.demo import load_matrices
+    from make_demo import load_matrices
 
     windows = pd.read_csv(demo_run / "results" / "data" / "windows.tsv.gz", sep="\t")
     with h5py.File(demo_run / "results" / "data" / "train.h5") as h5:

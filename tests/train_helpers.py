@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from chromcnn.h5io import SplitWriter
+from chromcnn.data.hdf5 import SplitWriter
 
 MOTIFS = ("GATAAGGC", "CACGTGAC", "TTGCGCAA")  # task t is 1 when motif t is planted
 

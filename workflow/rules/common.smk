@@ -4,18 +4,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
-from chromcnn.config import (  # noqa: E402
+from chromcnn.config.schema import (  # noqa: E402
     key_lines,
     load_yaml,
     merge_extend,
     peak_source,
     validate_config,
 )
-from chromcnn.download import is_url  # noqa: E402
+from chromcnn.data.download import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
-from chromcnn.motifs import check_database_config  # noqa: E402
-from chromcnn.provenance import config_hash  # noqa: E402
-from chromcnn.train_config import model_ids, resolve  # noqa: E402
+from chromcnn.interpret.motifs import check_database_config  # noqa: E402
+from chromcnn.io.provenance import config_hash  # noqa: E402
+from chromcnn.config.training import model_ids, resolve  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 _CLI_CONFIGS = list(workflow.overwrite_configfiles or [])
@@ -145,3 +145,33 @@ def data_outputs():
 
 def report_outputs():
     return ["results/report.html"] if MODELS else []
+
+
+# Named helpers for rules (no lambdas in rule bodies). ---------------------------
+
+
+def mem_mb_scaled(base_mb):
+    """Resource function: ``base_mb`` MB on the first attempt, times the attempt after."""
+
+    def mem_mb(wildcards, attempt):
+        return base_mb * attempt
+
+    return mem_mb
+
+
+def runtime_scaled(base_min):
+    """Resource function: ``base_min`` minutes on the first attempt, times the attempt after."""
+
+    def runtime(wildcards, attempt):
+        return base_min * attempt
+
+    return runtime
+
+
+def wildcard(name):
+    """Param function: the value of wildcard ``name``."""
+
+    def value(wildcards):
+        return wildcards[name]
+
+    return value

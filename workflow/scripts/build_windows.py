@@ -1,10 +1,10 @@
 """Snakemake adapter: union peaks, labels, negatives and splits -> windows.tsv.gz + qc.json."""
 
-from chromcnn.dataset import build_windows_table
-from chromcnn.provenance import package_versions, read_provenance, write_json
-from chromcnn.regions import parse_region
+from chromcnn.config.regions import parse_region
+from chromcnn.data.dataset import build_windows_table
+from chromcnn.data.windows import WindowParams
+from chromcnn.io.provenance import package_versions, read_provenance, write_json
 from chromcnn.runner import run
-from chromcnn.windows import WindowParams
 
 
 def main(smk, log):

@@ -1,9 +1,9 @@
 """Snakemake adapter: prove with bedtools that no window of one split overlaps another split."""
 
+from chromcnn.data.splits import leakage_report
 from chromcnn.errors import InputError
-from chromcnn.provenance import write_json
+from chromcnn.io.provenance import write_json
 from chromcnn.runner import run
-from chromcnn.splits import leakage_report
 
 
 def main(smk, log):

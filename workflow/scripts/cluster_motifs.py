@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from chromcnn import motif_sets as ms
-from chromcnn import motifs as mtf
-from chromcnn.provenance import write_tsv_atomic
+from chromcnn.interpret import motif_sets as ms
+from chromcnn.interpret import motifs as mtf
+from chromcnn.io.provenance import write_tsv_atomic
 from chromcnn.runner import run
 
 

@@ -4,9 +4,9 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from chromcnn import evaluate as ev
 from chromcnn.errors import InputError
-from chromcnn.provenance import write_tsv_atomic
+from chromcnn.evaluation import metrics as ev
+from chromcnn.io.provenance import write_tsv_atomic
 from chromcnn.runner import run
 
 

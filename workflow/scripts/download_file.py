@@ -5,7 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
-from chromcnn.download import gzip_file, is_gzip, obtain, record_dict, temp_path
+from chromcnn.data.download import gzip_file, is_gzip, obtain, record_dict, temp_path
 from chromcnn.runner import run
 
 

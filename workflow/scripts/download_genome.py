@@ -4,8 +4,8 @@ import json
 import os
 from pathlib import Path
 
-from chromcnn.download import obtain, record_dict
-from chromcnn.genome import prepare_genome
+from chromcnn.data.download import obtain, record_dict
+from chromcnn.data.genome import prepare_genome
 from chromcnn.runner import run
 
 

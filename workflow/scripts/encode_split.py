@@ -2,8 +2,8 @@
 
 import json
 
-from chromcnn.h5io import write_split
-from chromcnn.provenance import package_versions, read_provenance
+from chromcnn.data.hdf5 import write_split
+from chromcnn.io.provenance import package_versions, read_provenance
 from chromcnn.runner import run
 
 

@@ -1,13 +1,13 @@
 """Snakemake adapter: test-split metrics of one model (metrics.tsv + predictions.npz)."""
 
 import torch
-from chromcnn import evaluate as ev
+from chromcnn.data.hdf5 import read_meta
 from chromcnn.errors import InputError
-from chromcnn.h5io import read_meta
-from chromcnn.predict import load_trained, predict_split
-from chromcnn.provenance import record, write_json, write_tsv_atomic
+from chromcnn.evaluation import metrics as ev
+from chromcnn.inference.predict import load_trained, predict_split
+from chromcnn.io.provenance import record, write_json, write_tsv_atomic
 from chromcnn.runner import run
-from chromcnn.train import pick_device
+from chromcnn.training.loop import pick_device
 
 
 def main(smk, log):

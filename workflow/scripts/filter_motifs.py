@@ -4,13 +4,13 @@ import json
 
 import numpy as np
 import torch
-from chromcnn import interpret as it
-from chromcnn import motifs as mtf
-from chromcnn.filters import NotInterpretable
-from chromcnn.predict import load_trained
-from chromcnn.provenance import record, write_json, write_tsv_atomic
+from chromcnn.inference.predict import load_trained
+from chromcnn.interpret import filter_method as it
+from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret.filters import NotInterpretable
+from chromcnn.io.provenance import record, write_json, write_tsv_atomic
 from chromcnn.runner import run
-from chromcnn.train import TrainSettings, make_loss, pick_device
+from chromcnn.training.loop import TrainSettings, make_loss, pick_device
 
 
 def main(smk, log):

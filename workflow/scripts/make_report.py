@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from chromcnn.report import ReportInputs, collect, render
+from chromcnn.report.build import ReportInputs, collect, render
 from chromcnn.runner import run
 
 

@@ -5,12 +5,12 @@ import json
 from pathlib import Path
 
 import torch
+from chromcnn.config.training import build_model
+from chromcnn.data.hdf5 import read_meta
 from chromcnn.errors import InputError
-from chromcnn.h5io import read_meta
-from chromcnn.provenance import package_versions
+from chromcnn.io.provenance import package_versions
 from chromcnn.runner import run
-from chromcnn.train import TrainingError, TrainSettings, fit
-from chromcnn.train_config import build_model
+from chromcnn.training.loop import TrainingError, TrainSettings, fit
 
 
 def main(smk, log):

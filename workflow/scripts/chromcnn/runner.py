@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import InputError
+from chromcnn.errors import InputError
 
 
 def setup_logging(log_path: str | None) -> logging.Logger:

@@ -17,8 +17,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .errors import InputError
-from .regions import Region, parse_region
+from chromcnn.config.regions import Region, parse_region
+from chromcnn.errors import InputError
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 URL_RE = re.compile(r"^(https?|ftp)://", re.IGNORECASE)

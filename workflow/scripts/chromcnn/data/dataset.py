@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .download import is_gzip
-from .errors import InputError
-from .genome import read_fai
-from .intervals import merge_intervals
-from .peaks import PeakSet, read_peaks
-from .splits import SPLITS
-from .windows import ChromResult, WindowParams, WindowWriter, build_chrom
+from chromcnn.data.download import is_gzip
+from chromcnn.data.genome import read_fai
+from chromcnn.data.intervals import merge_intervals
+from chromcnn.data.peaks import PeakSet, read_peaks
+from chromcnn.data.splits import SPLITS
+from chromcnn.data.windows import ChromResult, WindowParams, WindowWriter, build_chrom
+from chromcnn.errors import InputError
 
 LOG = logging.getLogger(__name__)
 GC_HIST_BINS = 20
@@ -173,7 +173,7 @@ def build_windows_table(
     params : WindowParams
     out_tsv : str
         ``windows.tsv.gz`` to write (atomically).
-    past_end, max_unknown : see :func:`chromcnn.peaks.read_peaks`.
+    past_end, max_unknown : see :func:`chromcnn.data.peaks.read_peaks`.
     config_file : str
         Named in the error when a split is empty.
     peak_labels : dict, optional

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputError
+from chromcnn.errors import InputError
 
 LOG = logging.getLogger(__name__)
 CHUNK = 1 << 20

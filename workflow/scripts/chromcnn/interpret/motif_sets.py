@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import motifs as mtf
-from .errors import InputError
+from chromcnn.errors import InputError
+from chromcnn.interpret import motifs as mtf
 
 CLUSTER_COLUMNS = ["cluster", "label", "n_filters", "n_models", "models", "shared_by_all", "representative", "members"]
 PLANTED_COLUMNS = ["motif_id", "name", "model", "recovered", "n_filters", "filters", "best_qvalue"]

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .loader import Batches
-from .train import TrainSettings, to_input
-from .train_config import build_model
+from chromcnn.config.training import build_model
+from chromcnn.io.batches import Batches
+from chromcnn.training.loop import TrainSettings, to_input
 
 
 def load_trained(path: str, seqgra: dict | None = None) -> tuple[nn.Module, dict]:

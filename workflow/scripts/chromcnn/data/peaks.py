@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from chromcnn.errors import InputError
 
 _SKIP_PREFIXES = ("#", "track", "browser")
 

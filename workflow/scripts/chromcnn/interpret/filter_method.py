@@ -18,8 +18,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from . import filters as flt
-from . import motifs as mtf
+from chromcnn.interpret import filters as flt
+from chromcnn.interpret import motifs as mtf
 
 LOG = logging.getLogger("chromcnn")
 

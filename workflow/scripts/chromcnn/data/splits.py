@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .regions import Region
+from chromcnn.config.regions import Region
 
 SPLITS = ("train", "valid", "test")
 DROPPED = -1

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyfaidx
 
-from .download import is_gzip, temp_path
-from .errors import InputError
+from chromcnn.data.download import is_gzip, temp_path
+from chromcnn.errors import InputError
 
 CHUNK = 1 << 22
 READ_BLOCK = 1 << 18  # 256 KiB: measured fastest for load_codes (stays in cache)

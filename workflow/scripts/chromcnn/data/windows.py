@@ -19,14 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .download import temp_path
-from .encode import window_stats
-from .genome import FaiEntry, load_codes
-from .intervals import UnionSites, basset_merge, merge_intervals, overlap_merge_bedtools, overlaps_any, place
-from .negatives import bin_quota, sample_segment
-from .peaks import PeakSet
-from .regions import Region
-from .splits import DROPPED, SPLITS, assign, segments
+from chromcnn.config.regions import Region
+from chromcnn.data.download import temp_path
+from chromcnn.data.encode import window_stats
+from chromcnn.data.genome import FaiEntry, load_codes
+from chromcnn.data.intervals import (
+    UnionSites,
+    basset_merge,
+    merge_intervals,
+    overlap_merge_bedtools,
+    overlaps_any,
+    place,
+)
+from chromcnn.data.negatives import bin_quota, sample_segment
+from chromcnn.data.peaks import PeakSet
+from chromcnn.data.splits import DROPPED, SPLITS, assign, segments
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Generate the offline demo: a synthetic genome and peaks with planted JASPAR motifs.
 
-Run ``python -m chromcnn.demo resources/demo`` (from ``workflow/scripts``) to
+Run ``.venv/bin/python tools/make_demo.py resources/demo`` (from the repository root) to
 regenerate ``resources/demo/`` byte for byte (fixed seed, gzip mtime 0).
 
 The model of regulation is simple and known, so later stages can check what

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from chromcnn.errors import InputError
 
 BASES = "ACGT"
 IUPAC = {

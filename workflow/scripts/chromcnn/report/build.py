@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import evaluate as ev
-from . import figures as fig
-from . import motif_sets as ms
+from chromcnn.evaluation import metrics as ev
+from chromcnn.interpret import motif_sets as ms
+from chromcnn.report import figures as fig
 
-TEMPLATE = Path(__file__).with_name("report_template.html")
+TEMPLATE = Path(__file__).resolve().parents[3] / "report" / "template.html"
 
 
 @dataclass

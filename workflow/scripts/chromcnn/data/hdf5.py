@@ -28,9 +28,9 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from .download import temp_path
-from .encode import one_hot_windows
-from .genome import load_codes, read_fai
+from chromcnn.data.download import temp_path
+from chromcnn.data.encode import one_hot_windows
+from chromcnn.data.genome import load_codes, read_fai
 
 FORMAT_VERSION = 1
 COMPRESSIONS = ("none", "lzf", "gzip")

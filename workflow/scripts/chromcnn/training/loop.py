@@ -25,9 +25,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import InputError
-from .loader import Batches
-from .metrics import summarise
+from chromcnn.errors import InputError
+from chromcnn.io.batches import Batches
+from chromcnn.training.validation import summarise
 
 LOG = logging.getLogger(__name__)
 TASK_TYPES = ("multi-label", "multi-class", "regression")

@@ -1,7 +1,7 @@
 """Vectorised window extraction and one-hot encoding from base codes.
 
 Base codes (uint8: A=0, C=1, G=2, T=3, other=4) come from
-:func:`chromcnn.genome.load_codes`. Windows are gathered with one fancy-index
+:func:`chromcnn.data.genome.load_codes`. Windows are gathered with one fancy-index
 copy of a strided view, and one-hot planes are written with ``np.equal``
 directly into the output, so no temporary larger than the output is made.
 """
@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .genome import CODE_TABLE, N_CODE
+from chromcnn.data.genome import CODE_TABLE, N_CODE
 
 ALPHABET = "ACGT"
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
-from .errors import InputError
-from .h5io import FORMAT_VERSION
+from chromcnn.data.hdf5 import FORMAT_VERSION
+from chromcnn.errors import InputError
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from torch import nn
 
-from .errors import InputError
+from chromcnn.errors import InputError
 
 TASKS = {"multi-label classification": "multi-label", "multi-class classification": "multi-class"}
 LOSSES = {"BCEWithLogitsLoss": "bce", "CrossEntropyLoss": "ce", "MSELoss": "mse", "PoissonNLLLoss": "poisson"}

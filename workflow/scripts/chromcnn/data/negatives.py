@@ -1,7 +1,7 @@
 """Negative windows: uniform or GC-matched genomic windows that overlap no peak.
 
 Negatives are drawn inside one chromosome segment at a time (see
-:func:`chromcnn.splits.segments`), ``ratio`` per positive of that segment, so
+:func:`chromcnn.data.splits.segments`), ``ratio`` per positive of that segment, so
 every split gets its own matched negatives and none straddles a boundary.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .encode import window_stats
-from .intervals import overlaps_any
+from chromcnn.data.encode import window_stats
+from chromcnn.data.intervals import overlaps_any
 
 MAX_ROUNDS = 40
 MAX_CANDIDATES = 200_000  # per round; bounds memory (x window length bytes)

@@ -9,7 +9,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from .download import temp_path
+from chromcnn.data.download import temp_path
 
 PACKAGES = ("snakemake", "numpy", "pandas", "h5py", "pyfaidx", "pybedtools", "jsonschema")
 
@@ -43,7 +43,7 @@ def read_provenance(paths: list[str]) -> dict[str, dict]:
 
 def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple[str, ...] = ()) -> dict:
     """What a result records: config hash, package versions and the md5 of each input file."""
-    from .download import md5sum
+    from chromcnn.data.download import md5sum
 
     return {
         "config_hash": config_hash_value,

@@ -1,6 +1,6 @@
 """Per-task and macro AUROC / AUPRC of a validation pass, NaN with a reason when undefined.
 
-The arithmetic is :func:`chromcnn.evaluate.weighted_auroc_auprc` (equal to scikit-learn's
+The arithmetic is :func:`chromcnn.evaluation.metrics.weighted_auroc_auprc` (equal to scikit-learn's
 ``roc_auc_score`` / ``average_precision_score``, ties included; tested).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .evaluate import weighted_auroc_auprc
+from chromcnn.evaluation.metrics import weighted_auroc_auprc
 
 
 def per_task(scores: np.ndarray, y: np.ndarray) -> list[dict]:

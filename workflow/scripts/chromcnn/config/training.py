@@ -13,9 +13,10 @@ import re
 
 import torch
 
-from . import models, seqgra
-from .errors import InputError
-from .train import TrainSettings
+from chromcnn import models
+from chromcnn.errors import InputError
+from chromcnn.models import seqgra
+from chromcnn.training.loop import TrainSettings
 
 GLOBAL_KEYS = (
     "task_type",

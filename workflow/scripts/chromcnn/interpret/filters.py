@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .models.common import Exp
+from chromcnn.models.common import Exp
 
 FOLLOWERS = (nn.BatchNorm1d, nn.ReLU, nn.GELU, nn.ELU, nn.LeakyReLU, nn.Softplus, nn.Sigmoid, nn.Tanh, nn.SiLU, Exp)
 #: first-layer kernels shorter than this are not read as motifs (most TF sites are 6-20 bp).

@@ -1,0 +1,1 @@
+"""Configuration: schema validation, regions, per-model training settings."""

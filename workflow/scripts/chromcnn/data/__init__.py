@@ -1,0 +1,1 @@
+"""The data stage: genome, peaks, union windows, splits, negatives, one-hot HDF5."""

@@ -1,0 +1,1 @@
+"""Test-split metrics with bootstrap intervals and paired model comparison."""

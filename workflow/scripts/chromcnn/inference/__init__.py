@@ -1,0 +1,1 @@
+"""Use a trained model file: load it and predict on one-hot arrays or split files."""

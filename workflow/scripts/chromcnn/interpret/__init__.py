@@ -1,0 +1,1 @@
+"""What a model learned: interpretation methods (first-layer filters) and motif matching."""

@@ -1,0 +1,1 @@
+"""The contract layer: atomic writes, format sniffing, the split-HDF5 reader, provenance."""

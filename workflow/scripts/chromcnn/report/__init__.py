@@ -1,0 +1,1 @@
+"""results/report.html: sections, figures and rendering."""
