@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from chromcnn.data.encode import codes_from_string, decode, gather, gc_and_n, one_hot, one_hot_windows
 from chromcnn.data.genome import prepare_genome
-from chromcnn.data.hdf5 import FORMAT_VERSION, read_meta, write_split
+from chromcnn.data.hdf5 import write_split
+from chromcnn.io.split_h5 import FORMAT_VERSION, read_meta
 from conftest import random_genome, write_fasta
 
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 from chromcnn import models
 from chromcnn.errors import InputError
-from chromcnn.io.batches import Batches, open_split
+from chromcnn.io.batches import Batches
+from chromcnn.io.split_h5 import open_split
 from chromcnn.training.loop import HISTORY_COLUMNS, TrainingError, TrainSettings, augment, fit
 from train_helpers import toy_split
 

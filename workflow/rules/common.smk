@@ -11,7 +11,7 @@ from chromcnn.config.schema import (  # noqa: E402
     peak_source,
     validate_config,
 )
-from chromcnn.data.download import is_url  # noqa: E402
+from chromcnn.io.sniff import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402

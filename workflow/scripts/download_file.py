@@ -5,7 +5,9 @@ import os
 import shutil
 from pathlib import Path
 
-from chromcnn.data.download import gzip_file, is_gzip, obtain, record_dict, temp_path
+from chromcnn.data.download import gzip_file, obtain, record_dict
+from chromcnn.io.atomic import temp_path
+from chromcnn.io.sniff import is_gzip
 from chromcnn.runner import run
 
 

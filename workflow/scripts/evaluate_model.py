@@ -1,11 +1,11 @@
 """Snakemake adapter: test-split metrics of one model (metrics.tsv + predictions.npz)."""
 
 import torch
-from chromcnn.data.hdf5 import read_meta
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
 from chromcnn.inference.predict import load_trained, predict_split
 from chromcnn.io.provenance import record, write_json, write_tsv_atomic
+from chromcnn.io.split_h5 import read_meta
 from chromcnn.runner import run
 from chromcnn.training.loop import pick_device
 

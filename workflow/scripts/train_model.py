@@ -6,9 +6,9 @@ from pathlib import Path
 
 import torch
 from chromcnn.config.training import build_model
-from chromcnn.data.hdf5 import read_meta
 from chromcnn.errors import InputError
 from chromcnn.io.provenance import package_versions
+from chromcnn.io.split_h5 import read_meta
 from chromcnn.runner import run
 from chromcnn.training.loop import TrainingError, TrainSettings, fit
 

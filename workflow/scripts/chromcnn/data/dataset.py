@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from chromcnn.data.download import is_gzip
 from chromcnn.data.genome import read_fai
 from chromcnn.data.intervals import merge_intervals
 from chromcnn.data.peaks import PeakSet, read_peaks
 from chromcnn.data.splits import SPLITS
 from chromcnn.data.windows import ChromResult, WindowParams, WindowWriter, build_chrom
 from chromcnn.errors import InputError
+from chromcnn.io.sniff import is_gzip
 
 LOG = logging.getLogger(__name__)
 GC_HIST_BINS = 20

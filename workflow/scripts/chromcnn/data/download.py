@@ -27,16 +27,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from chromcnn.errors import InputError
+from chromcnn.io.atomic import md5sum, temp_path
+from chromcnn.io.sniff import is_gzip, is_url
 
 LOG = logging.getLogger(__name__)
 CHUNK = 1 << 20
-GZIP_MAGIC = b"\x1f\x8b"
 _RETRY_HTTP = {408, 425, 429, 500, 502, 503, 504}
-
-
-def is_url(source: str) -> bool:
-    """True for http://, https:// and ftp:// sources."""
-    return source.lower().startswith(("http://", "https://", "ftp://"))
 
 
 @dataclass
@@ -53,20 +49,6 @@ class FetchRecord:
 
 class _TransientError(Exception):
     """A transfer failure worth another attempt."""
-
-
-def md5sum(path: str | Path) -> str:
-    """Return the hex md5 of a file, read in 1 MiB chunks."""
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def temp_path(dest: Path) -> Path:
-    """Hidden temporary name in the destination's directory (same filesystem)."""
-    return dest.with_name(f".{dest.name}.part-{os.getpid()}")
 
 
 def _copy_stream(src: BinaryIO, dst: BinaryIO, expected: int | None) -> tuple[str, int]:
@@ -134,12 +116,6 @@ def check_md5(source: str, digest: str, md5: str | None) -> None:
             f"md5 mismatch for {source}: expected {md5.lower()}, got {digest}",
             f"check that the {what} and md5 in config.yaml belong to the same file (or set md5: null)",
         )
-
-
-def is_gzip(path: str | Path) -> bool:
-    """True when the file starts with the gzip magic bytes (gzip and bgzip)."""
-    with open(path, "rb") as handle:
-        return handle.read(2) == GZIP_MAGIC
 
 
 def fetch(

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pyfaidx
 
-from chromcnn.data.download import is_gzip, temp_path
 from chromcnn.errors import InputError
+from chromcnn.io.atomic import temp_path
+from chromcnn.io.sniff import is_gzip
 
 CHUNK = 1 << 22
 READ_BLOCK = 1 << 18  # 256 KiB: measured fastest for load_codes (stays in cache)

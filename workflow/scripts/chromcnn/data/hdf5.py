@@ -1,4 +1,4 @@
-"""Write and read the per-split HDF5 files of the data contract (DESIGN.md).
+"""Write the per-split HDF5 files of the data contract (layout: :mod:`chromcnn.io.split_h5`).
 
 Layout of ``results/data/{split}.h5``:
 
@@ -20,7 +20,6 @@ is one chromosome of base codes plus one block, whatever N is.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -28,11 +27,11 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from chromcnn.data.download import temp_path
 from chromcnn.data.encode import one_hot_windows
 from chromcnn.data.genome import load_codes, read_fai
+from chromcnn.io.atomic import temp_path
+from chromcnn.io.split_h5 import FORMAT_VERSION
 
-FORMAT_VERSION = 1
 COMPRESSIONS = ("none", "lzf", "gzip")
 
 
@@ -182,14 +181,3 @@ def write_split(
     finally:
         writer.close(ok)
     return writer.n
-
-
-def read_meta(path: str | Path) -> dict:
-    """File attributes of a split file, with ``tasks`` as a list of str and ``n``."""
-    with h5py.File(path, "r") as h5:
-        meta = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in h5.attrs.items()}
-        meta["tasks"] = [t.decode() if isinstance(t, bytes) else str(t) for t in h5.attrs["tasks"]]
-        meta["n"] = int(h5["x"].shape[0])
-        if "provenance" in meta:
-            meta["provenance"] = json.loads(meta["provenance"])
-    return meta

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from chromcnn.config.regions import Region
-from chromcnn.data.download import temp_path
 from chromcnn.data.encode import window_stats
 from chromcnn.data.genome import FaiEntry, load_codes
 from chromcnn.data.intervals import (
@@ -34,6 +33,7 @@ from chromcnn.data.intervals import (
 from chromcnn.data.negatives import bin_quota, sample_segment
 from chromcnn.data.peaks import PeakSet
 from chromcnn.data.splits import DROPPED, SPLITS, assign, segments
+from chromcnn.io.atomic import temp_path
 
 
 @dataclass

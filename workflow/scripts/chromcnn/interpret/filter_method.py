@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import h5py
 import numpy as np
 import pandas as pd
 import torch
@@ -20,6 +19,7 @@ from torch import nn
 
 from chromcnn.interpret import filters as flt
 from chromcnn.interpret import motifs as mtf
+from chromcnn.io.split_h5 import sample_rows
 
 LOG = logging.getLogger("chromcnn")
 
@@ -58,28 +58,7 @@ class MotifSettings:
     threads: int = 1
 
 
-def sample_split(path: str, n_max: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Up to ``n_max`` windows of a split, a seeded uniform sample in file order, read chunk by chunk.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        uint8 (n, 4, L) and labels (n, T).
-    """
-    with h5py.File(path, "r") as h5:
-        n = h5["x"].shape[0]
-        keep = np.ones(n, dtype=bool)
-        if n > n_max:
-            keep[:] = False
-            keep[np.random.default_rng(seed).choice(n, n_max, replace=False)] = True
-        step = h5["x"].chunks[0] * 8
-        xs, ys = [], []
-        for s in range(0, n, step):
-            m = keep[s : s + step]
-            if m.any():
-                xs.append(h5["x"][s : s + step][m])
-                ys.append(h5["y"][s : s + step][m])
-    return np.concatenate(xs), np.concatenate(ys)
+sample_split = sample_rows
 
 
 def _batches(x: np.ndarray, size: int):

@@ -11,40 +11,11 @@ same batches as an uninterrupted one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import h5py
 import numpy as np
 
-from chromcnn.data.hdf5 import FORMAT_VERSION
-from chromcnn.errors import InputError
-
-
-@dataclass
-class SplitInfo:
-    """What a split file holds."""
-
-    path: str
-    n: int
-    window: int
-    tasks: list[str]
-    chunk_rows: int
-    y_dtype: np.dtype
-
-
-def open_split(path: str) -> SplitInfo:
-    """Check a split file's format version and read its shape and tasks."""
-    with h5py.File(path, "r") as h5:
-        version = int(h5.attrs.get("format_version", -1))
-        if version != FORMAT_VERSION:
-            raise InputError(
-                f"HDF5 format_version {version}, this chromcnn reads version {FORMAT_VERSION}",
-                "rebuild the data stage with this version (delete results/data and rerun snakemake)",
-                path=path,
-            )
-        tasks = [t.decode() if isinstance(t, bytes) else str(t) for t in h5.attrs["tasks"]]
-        x = h5["x"]
-        return SplitInfo(path, int(x.shape[0]), int(x.shape[2]), tasks, int(x.chunks[0]), h5["y"].dtype)
+from chromcnn.io.split_h5 import open_split
 
 
 class Batches:

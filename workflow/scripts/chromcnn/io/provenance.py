@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from importlib import metadata
-from pathlib import Path
 
-from chromcnn.data.download import temp_path
+from chromcnn.io.atomic import md5sum, write_json, write_tsv
 
 PACKAGES = ("snakemake", "numpy", "pandas", "h5py", "pyfaidx", "pybedtools", "jsonschema")
 
@@ -43,7 +41,6 @@ def read_provenance(paths: list[str]) -> dict[str, dict]:
 
 def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple[str, ...] = ()) -> dict:
     """What a result records: config hash, package versions and the md5 of each input file."""
-    from chromcnn.data.download import md5sum
 
     return {
         "config_hash": config_hash_value,
@@ -52,16 +49,5 @@ def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple
     }
 
 
-def write_json(obj: dict, path: str | Path) -> None:
-    """Write JSON atomically (temporary name, then rename)."""
-    path = Path(path)
-    tmp = temp_path(path)
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
-    os.replace(tmp, path)
-
-
-def write_tsv_atomic(frame, path: str | Path) -> None:
-    """A pandas DataFrame as TSV (NaN as 'NA'), written to a temporary name and renamed."""
-    tmp = temp_path(Path(path))
-    frame.to_csv(tmp, sep="\t", index=False, na_rep="NA", float_format="%.6g")
-    os.replace(tmp, path)
+write_tsv_atomic = write_tsv  # the name the scripts use
+__all__ = ["config_hash", "package_versions", "read_provenance", "record", "write_json", "write_tsv_atomic"]
