@@ -1,7 +1,7 @@
 """Snakemake adapter: the genome's base composition (the background of motif information content)."""
 
 from chromcnn.data.genome import base_composition
-from chromcnn.io.provenance import write_json
+from chromcnn.io.atomic import write_json
 from chromcnn.runner import run
 
 

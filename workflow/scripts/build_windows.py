@@ -3,7 +3,8 @@
 from chromcnn.config.regions import parse_region
 from chromcnn.data.dataset import build_windows_table
 from chromcnn.data.windows import WindowParams
-from chromcnn.io.provenance import package_versions, read_provenance, write_json
+from chromcnn.io.atomic import write_json
+from chromcnn.io.provenance import package_versions, read_provenance
 from chromcnn.runner import run
 
 

@@ -2,7 +2,7 @@
 
 from chromcnn.data.splits import leakage_report
 from chromcnn.errors import InputError
-from chromcnn.io.provenance import write_json
+from chromcnn.io.atomic import write_json
 from chromcnn.runner import run
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
-from chromcnn.io.provenance import write_tsv_atomic
+from chromcnn.io.atomic import write_tsv
 from chromcnn.runner import run
 
 
@@ -28,8 +28,8 @@ def main(smk, log):
     for a, b in itertools.combinations(summary.model, 2):
         rows += ev.paired_differences(a, loaded[a][0], b, loaded[b][0], tasks, level)
     columns = ["model_a", "model_b", "task", "metric", "difference", "lo", "hi", "winner"]
-    write_tsv_atomic(pd.DataFrame(rows, columns=columns), smk.output.comparison)
-    write_tsv_atomic(summary, smk.output.summary)
+    write_tsv(pd.DataFrame(rows, columns=columns), smk.output.comparison)
+    write_tsv(summary, smk.output.summary)
     log.info("summary:\n%s", summary.to_string(index=False))
 
 

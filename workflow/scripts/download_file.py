@@ -1,12 +1,10 @@
 """Snakemake adapter: fetch and verify one peak or blacklist file, stored gzip-compressed."""
 
-import json
-import os
 import shutil
 from pathlib import Path
 
 from chromcnn.data.download import gzip_file, obtain, record_dict
-from chromcnn.io.atomic import temp_path
+from chromcnn.io.atomic import atomic_path, write_json
 from chromcnn.io.sniff import is_gzip
 from chromcnn.runner import run
 
@@ -18,18 +16,14 @@ def main(smk, log):
     try:
         record = obtain(p.source, raw, p.md5, retries=p.retries, backoff_s=p.backoff_s, timeout_s=p.timeout_s)
         if is_gzip(record.path):
-            tmp = temp_path(out)
-            shutil.copyfile(record.path, tmp)
-            os.replace(tmp, out)
+            with atomic_path(out) as tmp:
+                shutil.copyfile(record.path, tmp)
         else:
             gzip_file(record.path, out)
     finally:
         raw.unlink(missing_ok=True)
     log.info("%s: %s (%d bytes, md5 %s)", p.name, p.source, record.bytes, record.md5)
-    prov = {"name": p.name, **record_dict(record), "path": str(out)}
-    tmp = f"{smk.output.provenance}.tmp"
-    Path(tmp).write_text(json.dumps(prov, indent=2) + "\n")
-    os.replace(tmp, smk.output.provenance)
+    write_json({"name": p.name, **record_dict(record), "path": str(out)}, smk.output.provenance)
 
 
 run(snakemake, main)  # noqa: F821

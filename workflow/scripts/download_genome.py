@@ -1,11 +1,10 @@
 """Snakemake adapter: fetch, verify, decompress and index the genome."""
 
-import json
-import os
 from pathlib import Path
 
 from chromcnn.data.download import obtain, record_dict
 from chromcnn.data.genome import prepare_genome
+from chromcnn.io.atomic import write_json
 from chromcnn.runner import run
 
 
@@ -19,9 +18,7 @@ def main(smk, log):
         raw.unlink(missing_ok=True)
     log.info("genome %s: %d sequences, md5 %s", p.name, len(names), record.md5)
     prov = {"name": "genome", **record_dict(record), "path": smk.output.fasta, "n_sequences": len(names)}
-    tmp = f"{smk.output.provenance}.tmp"
-    Path(tmp).write_text(json.dumps(prov, indent=2) + "\n")
-    os.replace(tmp, smk.output.provenance)
+    write_json(prov, smk.output.provenance)
 
 
 run(snakemake, main)  # noqa: F821

@@ -8,64 +8,20 @@ stops the run before any HDF5 file is written.
 
 from __future__ import annotations
 
-import gzip
 import logging
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
 from chromcnn.data.genome import read_fai
-from chromcnn.data.intervals import merge_intervals
-from chromcnn.data.peaks import PeakSet, read_peaks
+from chromcnn.data.peaks import PeakSet, read_blacklist, read_peaks
 from chromcnn.data.splits import SPLITS
-from chromcnn.data.windows import ChromResult, WindowParams, WindowWriter, build_chrom
+from chromcnn.data.windows import ChromResult, WindowParams, build_chrom, write_chrom
 from chromcnn.errors import InputError
-from chromcnn.io.sniff import is_gzip
+from chromcnn.io.windows_table import WindowsWriter
 
 LOG = logging.getLogger(__name__)
 GC_HIST_BINS = 20
-
-
-def read_blacklist(path: str | Path | None, chrom_sizes: dict[str, int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Blacklist intervals per chromosome, sorted and merged with bedtools.
-
-    Returns
-    -------
-    dict of str to tuple of numpy.ndarray
-        int64 starts and ends per chromosome (chromosomes the genome lacks are ignored).
-    """
-    if not path:
-        return {}
-    import pybedtools
-
-    opener = gzip.open if is_gzip(path) else open
-    rows = []
-    with opener(path, "rt") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            cols = line.rstrip("\r\n").split("\t") if "\t" in line else line.split()
-            if not cols or cols[0].startswith(("#", "track", "browser")):
-                continue
-            if len(cols) < 3 or not cols[1].isdigit() or not cols[2].isdigit() or int(cols[1]) > int(cols[2]):
-                raise InputError(
-                    "malformed blacklist line",
-                    "each line needs chrom<TAB>start<TAB>end with 0 <= start <= end",
-                    path=path,
-                    line=line_no,
-                )
-            if cols[0] in chrom_sizes:
-                rows.append(f"{cols[0]}\t{cols[1]}\t{cols[2]}\n")
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if rows:
-        merged = pybedtools.BedTool("".join(rows), from_string=True).sort().merge()
-        per: dict[str, list[tuple[int, int]]] = {}
-        for iv in merged:
-            per.setdefault(iv.chrom, []).append((iv.start, iv.end))
-        for chrom, ivs in per.items():
-            arr = np.asarray(ivs, dtype=np.int64)
-            out[chrom] = merge_intervals(arr[:, 0], arr[:, 1])
-        pybedtools.cleanup()
-    return out
 
 
 def read_all_peaks(
@@ -191,19 +147,14 @@ def build_windows_table(
     black = read_blacklist(blacklist, sizes)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     qc = QC(tasks)
-    writer = WindowWriter(out_tsv, tasks)
-    ok = False
-    try:
+    with WindowsWriter(out_tsv, tasks) as writer:
         for entry in entries:
             res = build_chrom(entry, fasta, peaksets, black.get(entry.name, empty), params, qc.counts)
             if res is not None and len(res.starts):
-                writer.write(entry.name, res, params.window)
+                write_chrom(writer, entry.name, res, params.window)
                 qc.add(res)
                 LOG.info("%s: %d windows", entry.name, len(res.starts))
         summary = qc.summary()
         summary["peaks"] = {p.name: p.qc for p in peaksets}
         check_splits(summary, config_file)
-        ok = True
-    finally:
-        writer.close(ok)
     return summary

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from chromcnn.errors import InputError
-from chromcnn.io.atomic import md5sum, temp_path
+from chromcnn.io.atomic import atomic_path, md5sum
 from chromcnn.io.sniff import is_gzip, is_url
 
 LOG = logging.getLogger(__name__)
@@ -153,46 +153,43 @@ def fetch(
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest)
     if not is_url(source) and not Path(source).is_file():
         raise InputError(f"input file '{source}' does not exist", "fix the path in config.yaml")
-    attempt = 0
-    try:
-        while True:
-            attempt += 1
-            try:
-                digest, size = _attempt(source, tmp, timeout_s)
-                break
-            except _TransientError as err:
-                if attempt > retries:
-                    raise InputError(
-                        f"download of {source} failed after {attempt} attempts: {err}",
-                        "check the network and the URL, or download the file by hand and give its path",
-                    ) from None
-                wait = backoff_s * 2 ** (attempt - 1)
-                LOG.warning("attempt %d for %s failed (%s); retrying in %.1fs", attempt, source, err, wait)
-                sleep(wait)
+    with atomic_path(dest) as tmp:
+        digest, size, attempt = _transfer(source, tmp, retries, backoff_s, timeout_s, sleep)
         check_md5(source, digest, md5)
         if is_gzip(tmp):
             check_gzip(tmp, source)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
     LOG.info("fetched %s -> %s (%d bytes, md5 %s, %d attempt(s))", source, dest, size, digest, attempt)
     return FetchRecord(source, str(dest), digest, size, attempt, md5)
 
 
+def _transfer(
+    source: str, tmp: Path, retries: int, backoff_s: float, timeout_s: float, sleep: Callable[[float], None]
+) -> tuple[str, int, int]:
+    """Copy ``source`` to ``tmp``, retrying transient failures: (md5, bytes, attempts)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            digest, size = _attempt(source, tmp, timeout_s)
+            return digest, size, attempt
+        except _TransientError as err:
+            if attempt > retries:
+                raise InputError(
+                    f"download of {source} failed after {attempt} attempts: {err}",
+                    "check the network and the URL, or download the file by hand and give its path",
+                ) from None
+            wait = backoff_s * 2 ** (attempt - 1)
+            LOG.warning("attempt %d for %s failed (%s); retrying in %.1fs", attempt, source, err, wait)
+            sleep(wait)
+
+
 def gzip_file(src: str | Path, dest: str | Path) -> None:
     """Write ``src`` gzip-compressed to ``dest`` atomically (mtime 0: reproducible bytes)."""
-    dest = Path(dest)
-    tmp = temp_path(dest)
-    try:
-        with open(src, "rb") as inp, open(tmp, "wb") as raw:
-            with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out:
-                shutil.copyfileobj(inp, out, CHUNK)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(dest) as tmp, open(src, "rb") as inp, open(tmp, "wb") as raw:
+        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out:
+            shutil.copyfileobj(inp, out, CHUNK)
 
 
 def record_dict(record: FetchRecord) -> dict:

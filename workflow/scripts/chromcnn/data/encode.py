@@ -14,8 +14,6 @@ import numpy as np
 
 from chromcnn.data.genome import CODE_TABLE, N_CODE
 
-ALPHABET = "ACGT"
-
 
 def codes_from_string(seq: str) -> np.ndarray:
     """Base codes of a sequence string (any case; non-ACGT -> 4).

@@ -9,8 +9,6 @@ chromosome.
 
 from __future__ import annotations
 
-import gzip
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,14 +16,15 @@ import numpy as np
 import pyfaidx
 
 from chromcnn.errors import InputError
-from chromcnn.io.atomic import temp_path
-from chromcnn.io.sniff import is_gzip
+from chromcnn.io.atomic import atomic_path
+from chromcnn.io.onehot import ALPHABET
+from chromcnn.io.sniff import open_bytes
 
 CHUNK = 1 << 22
 READ_BLOCK = 1 << 18  # 256 KiB: measured fastest for load_codes (stays in cache)
 N_CODE = 4
 #: 256-byte table mapping ASCII to base codes (A/a=0, C/c=1, G/g=2, T/t=3, else 4).
-CODE_TABLE = bytes({65: 0, 67: 1, 71: 2, 84: 3}.get(i & ~0x20, N_CODE) for i in range(256))
+CODE_TABLE = bytes({ord(b): k for k, b in enumerate(ALPHABET)}.get(i & ~0x20, N_CODE) for i in range(256))
 _SEQ_CHARS = b"ACGTNRYKMSWBDHVUacgtnrykmswbdhvu-*"
 
 
@@ -137,9 +136,8 @@ def decompress_and_check(src: str | Path, dest: str | Path, label: str | None = 
     """
     label = label or str(src)
     checker = _FastaChecker(label)
-    opener = gzip.open if is_gzip(src) else open
     try:
-        with opener(src, "rb") as inp, open(dest, "wb") as out:
+        with open_bytes(src) as inp, open(dest, "wb") as out:
             rest = b""
             while True:
                 block = inp.read(CHUNK)
@@ -175,29 +173,23 @@ def prepare_genome(
     list of str
         Chromosome names in FASTA order.
     """
-    fasta_out, sizes_out = Path(fasta_out), Path(sizes_out)
-    tmp_fa = temp_path(fasta_out).with_suffix(".fa")
-    tmp_fai = Path(f"{tmp_fa}.fai")
-    tmp_sizes = temp_path(sizes_out)
-    try:
+    # renamed in this order when all three are complete: FASTA, index, sizes
+    with (
+        atomic_path(sizes_out) as tmp_sizes,
+        atomic_path(f"{fasta_out}.fai") as tmp_fai,
+        atomic_path(fasta_out) as tmp_fa,
+    ):
         names = decompress_and_check(src, tmp_fa, label)
         try:
-            pyfaidx.Faidx(str(tmp_fa), rebuild=True).close()
+            pyfaidx.Faidx(str(tmp_fa), indexname=str(tmp_fai), rebuild=True).close()
         except pyfaidx.FastaIndexingError as err:
             raise InputError(
                 f"genome FASTA cannot be indexed: {err}",
                 "make every sequence line of a record the same length (e.g. reformat with seqkit seq -w 60)",
                 path=label or str(src),
             ) from None
-        entries = read_fai(tmp_fai)
         with open(tmp_sizes, "w") as out:
-            out.writelines(f"{e.name}\t{e.length}\n" for e in entries)
-        os.replace(tmp_fa, fasta_out)
-        os.replace(tmp_fai, f"{fasta_out}.fai")
-        os.replace(tmp_sizes, sizes_out)
-    finally:
-        for tmp in (tmp_fa, tmp_fai, tmp_sizes):
-            tmp.unlink(missing_ok=True)
+            out.writelines(f"{e.name}\t{e.length}\n" for e in read_fai(tmp_fai))
     return names
 
 
@@ -255,6 +247,6 @@ def base_composition(fasta: str | Path) -> dict:
     acgt = int(counts[:4].sum())
     if acgt == 0:
         raise InputError("the genome has no A, C, G or T", "check the FASTA", path=str(fasta))
-    out = {b: float(c / acgt) for b, c in zip("ACGT", counts[:4])}
+    out = {b: float(c / acgt) for b, c in zip(ALPHABET, counts[:4])}
     out.update(acgt_bases=acgt, other_bases=int(counts[4]))
     return out

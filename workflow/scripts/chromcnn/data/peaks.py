@@ -5,12 +5,12 @@ Accepted: plain or gzip, tab- or whitespace-separated, CRLF line ends,
 first record. Each peak's site is its narrowPeak summit (column 10, offset
 from start) when present, else its midpoint. Peaks on chromosomes that the
 genome lacks are dropped and counted; peaks past a chromosome end are clipped
-or dropped and counted.
+or dropped and counted. Blacklists are read by the same parser
+(:class:`chromcnn.io.bed.BedFile`) and merged per chromosome.
 """
 
 from __future__ import annotations
 
-import gzip
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from chromcnn.data.intervals import merge_intervals
 from chromcnn.errors import InputError
-
-_SKIP_PREFIXES = ("#", "track", "browser")
+from chromcnn.io.bed import BedFile, BedRecord
 
 
 @dataclass
@@ -47,76 +47,23 @@ class PeakSet:
         return int(sum(len(a) for a in self.by_chrom.values()))
 
 
-def _open_text(path: str | Path):
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", newline="")
-    return open(path, newline="")
-
-
-def _malformed(label: str, line_no: int, problem: str) -> InputError:
-    return InputError(
-        f"malformed peak line: {problem}",
-        "each line needs chrom<TAB>start<TAB>end with integers 0 <= start <= end "
-        "(BED3+ or narrowPeak); fix or delete the line",
-        path=label,
-        line=line_no,
-    )
-
-
-def _parse_int(text: str, label: str, line_no: int, column: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise _malformed(label, line_no, f"{column} {text!r} is not an integer") from None
-
-
 class _Reader:
     """Accumulates parsed peaks and counts for one file."""
 
-    def __init__(self, label: str, chrom_sizes: dict[str, int], past_end: str) -> None:
-        self.label = label
+    def __init__(self, bed: BedFile, chrom_sizes: dict[str, int], past_end: str) -> None:
+        self.bed = bed
         self.sizes = chrom_sizes
         self.past_end = past_end
         self.rows: dict[str, array] = {}  # flat int64 start, end, centre triples
         self.unknown: Counter[str] = Counter()
         self.counts = Counter()
         self.narrowpeak = 0
-        self.seen_record = False
 
-    def line(self, text: str, line_no: int) -> None:
-        text = text.rstrip("\r\n")
-        if not text.strip() or text.lstrip().startswith(_SKIP_PREFIXES):
-            return
-        cols = text.split("\t") if "\t" in text else text.split()
-        if len(cols) < 3:
-            raise _malformed(self.label, line_no, f"{len(cols)} column(s), need at least 3")
-        if not self.seen_record and not (cols[1].lstrip("-").isdigit() and cols[2].lstrip("-").isdigit()):
-            self.seen_record = True  # a single header line before the first record
-            return
-        self.seen_record = True
-        start = _parse_int(cols[1], self.label, line_no, "start")
-        end = _parse_int(cols[2], self.label, line_no, "end")
-        if start < 0:
-            raise _malformed(self.label, line_no, f"negative start {start}")
-        if start > end:
-            raise _malformed(self.label, line_no, f"start {start} > end {end}")
+    def add(self, rec: BedRecord) -> None:
+        """Count one peak and keep it, clipped, or drop it (counted)."""
         self.counts["read"] += 1
-        self.narrowpeak += len(cols) >= 10
-        self._add(cols, start, end, line_no)
-
-    def _centre(self, cols: list[str], start: int, end: int, line_no: int) -> int:
-        if len(cols) >= 10:
-            summit = _parse_int(cols[9], self.label, line_no, "summit (column 10)")
-            if summit >= 0:
-                if start + summit < end:
-                    return start + summit
-                self.counts["summit_outside_peak"] += 1
-        return (start + end) // 2
-
-    def _add(self, cols: list[str], start: int, end: int, line_no: int) -> None:
-        chrom = cols[0]
+        self.narrowpeak += len(rec.cols) >= 10
+        chrom, start, end = rec.cols[0], rec.start, rec.end
         size = self.sizes.get(chrom)
         if size is None:
             self.unknown[chrom] += 1
@@ -124,7 +71,7 @@ class _Reader:
         if start == end:
             self.counts["dropped_empty"] += 1
             return
-        centre = self._centre(cols, start, end, line_no)
+        centre = self._centre(rec)
         if end > size:
             if self.past_end == "drop" or start >= size:
                 self.counts["dropped_past_end"] += 1
@@ -136,6 +83,15 @@ class _Reader:
         if rows is None:
             rows = self.rows[chrom] = array("q")
         rows.extend((start, end, centre))
+
+    def _centre(self, rec: BedRecord) -> int:
+        if len(rec.cols) >= 10:
+            summit = self.bed.parse_int(rec.cols[9], "summit (column 10)", rec.line_no)
+            if summit >= 0:
+                if rec.start + summit < rec.end:
+                    return rec.start + summit
+                self.counts["summit_outside_peak"] += 1
+        return (rec.start + rec.end) // 2
 
 
 def read_peaks(
@@ -173,10 +129,9 @@ def read_peaks(
         Empty file, malformed line (with its line number) or assembly mismatch.
     """
     label = label or str(path)
-    reader = _Reader(label, chrom_sizes, past_end)
-    with _open_text(path) as handle:
-        for line_no, text in enumerate(handle, start=1):
-            reader.line(text, line_no)
+    reader = _Reader(BedFile(path, label, "peak", "BED3+ or narrowPeak"), chrom_sizes, past_end)
+    for rec in reader.bed:
+        reader.add(rec)
     n_read = reader.counts["read"]
     if n_read == 0:
         raise InputError(
@@ -234,3 +189,36 @@ def mismatch_error(
         fix,
         path=label,
     )
+
+
+def read_blacklist(path: str | Path | None, chrom_sizes: dict[str, int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Blacklist intervals per chromosome, sorted and merged with bedtools.
+
+    Parameters
+    ----------
+    path : str or Path or None
+        BED3+ file, plain or gzip (None or "" for no blacklist).
+    chrom_sizes : dict of str to int
+        Genome chromosome lengths; chromosomes the genome lacks are ignored.
+
+    Returns
+    -------
+    dict of str to tuple of numpy.ndarray
+        int64 starts and ends per chromosome, sorted and disjoint.
+    """
+    if not path:
+        return {}
+    import pybedtools
+
+    rows = [f"{r.cols[0]}\t{r.start}\t{r.end}\n" for r in BedFile(path, kind="blacklist") if r.cols[0] in chrom_sizes]
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if rows:
+        merged = pybedtools.BedTool("".join(rows), from_string=True).sort().merge()
+        per: dict[str, list[tuple[int, int]]] = {}
+        for iv in merged:
+            per.setdefault(iv.chrom, []).append((iv.start, iv.end))
+        for chrom, ivs in per.items():
+            arr = np.asarray(ivs, dtype=np.int64)
+            out[chrom] = merge_intervals(arr[:, 0], arr[:, 1])
+        pybedtools.cleanup()
+    return out

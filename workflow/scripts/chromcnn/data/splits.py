@@ -9,9 +9,12 @@ window; :func:`leakage_report` checks that independently with bedtools.
 
 from __future__ import annotations
 
+import tempfile
+
 import numpy as np
 
 from chromcnn.config.regions import Region
+from chromcnn.io.windows_table import read_windows
 
 SPLITS = ("train", "valid", "test")
 DROPPED = -1
@@ -96,9 +99,6 @@ def leakage_report(windows_tsv: str, chunk_rows: int = 200_000) -> dict:
         ``{"train_vs_valid": n, "train_vs_test": n, "valid_vs_test": n, "n": {...}}``:
         numbers of windows of the first split overlapping any window of the second.
     """
-    import tempfile
-
-    import pandas as pd
     import pybedtools
 
     cols = ["chrom", "start", "end", "split"]
@@ -107,7 +107,7 @@ def leakage_report(windows_tsv: str, chunk_rows: int = 200_000) -> dict:
         paths = {s: f"{tmp}/{s}.bed" for s in SPLITS}
         handles = {s: open(p, "w") for s, p in paths.items()}
         try:
-            for frame in pd.read_csv(windows_tsv, sep="\t", usecols=cols, chunksize=chunk_rows, dtype={"chrom": str}):
+            for frame in read_windows(windows_tsv, columns=cols, chunksize=chunk_rows):
                 for split, part in frame.groupby("split"):
                     part[cols[:3]].to_csv(handles[split], sep="\t", header=False, index=False)
                     counts[split] += len(part)

@@ -9,13 +9,9 @@ Only one chromosome's base codes and sites are in memory at a time.
 
 from __future__ import annotations
 
-import gzip
-import io
-import os
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -33,7 +29,7 @@ from chromcnn.data.intervals import (
 from chromcnn.data.negatives import bin_quota, sample_segment
 from chromcnn.data.peaks import PeakSet
 from chromcnn.data.splits import DROPPED, SPLITS, assign, segments
-from chromcnn.io.atomic import temp_path
+from chromcnn.io.windows_table import WindowsWriter
 
 
 @dataclass
@@ -197,36 +193,6 @@ def negatives_for_chrom(
     return np.concatenate(out_s), np.concatenate(out_split), np.concatenate(out_gc)
 
 
-class WindowWriter:
-    """Streams rows to ``windows.tsv.gz`` (written to a temporary name, renamed on close)."""
-
-    def __init__(self, path: str | Path, tasks: list[str]) -> None:
-        self.path = Path(path)
-        self.tmp = temp_path(self.path)
-        self._raw = open(self.tmp, "wb")
-        self._gz = gzip.GzipFile(filename="", fileobj=self._raw, mode="wb", mtime=0)
-        self._text = io.TextIOWrapper(self._gz, encoding="ascii", newline="\n")
-        self._text.write("\t".join(["chrom", "start", "end", "split", *tasks]) + "\n")
-
-    def write(self, chrom: str, res: ChromResult, window: int) -> None:
-        """Append one chromosome's windows."""
-        n = len(res.starts)
-        columns = [
-            np.full(n, chrom, dtype=object),
-            res.starts.astype(str),
-            (res.starts + window).astype(str),
-            np.array(SPLITS)[res.split],
-            *(res.labels[:, t].astype(str) for t in range(res.labels.shape[1])),
-        ]
-        rows = columns[0]
-        for col in columns[1:]:
-            rows = rows + "\t" + col
-        self._text.write("\n".join(rows.tolist()) + ("\n" if n else ""))
-
-    def close(self, ok: bool) -> None:
-        """Finish the file; rename it into place only when ``ok``."""
-        self._text.close()
-        self._raw.close()
-        if ok:
-            os.replace(self.tmp, self.path)
-        self.tmp.unlink(missing_ok=True)
+def write_chrom(writer: WindowsWriter, chrom: str, res: ChromResult, window: int) -> None:
+    """Append one chromosome's windows (from :func:`build_chrom`) to the table."""
+    writer.write(chrom, res.starts, res.starts + window, np.array(SPLITS)[res.split], res.labels)

@@ -37,12 +37,27 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
     """
     dest = Path(dest)
     tmp = temp_path(dest)
+    ok = False
     try:
         yield tmp
-        os.replace(tmp, dest)
-    except BaseException:
+        ok = True
+    finally:
+        finish(tmp, dest, ok)
+
+
+def finish(tmp: str | Path, dest: str | Path, ok: bool) -> None:
+    """End an atomic write begun at ``tmp = temp_path(dest)``: rename when ``ok``, else delete.
+
+    For writers that stay open across calls (streamed tables, HDF5 files) and so
+    cannot sit inside one ``with atomic_path(...)`` block. The temporary file is
+    gone afterwards in every case, even when the rename fails.
+    """
+    tmp = Path(tmp)
+    try:
+        if ok:
+            os.replace(tmp, dest)
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_text(text: str, path: str | Path) -> None:
