@@ -9,7 +9,6 @@ compresses differently from random), else the synthetic benchmark genome.
 
 from __future__ import annotations
 
-import gzip
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from common import ROOT, make_genome, parse_args  # puts workflow/scripts on sys
 # isort: split
 from chromcnn.data.genome import prepare_genome, read_fai
 from chromcnn.data.hdf5 import write_split
+from chromcnn.io.windows_table import WindowsWriter
 
 L = 1000
 CHR22 = ROOT.parent / "shared" / "realdata" / "genome" / "hg38.chr22.fa.gz"
@@ -41,9 +41,8 @@ def windows_table(path: Path, fasta: str, n: int) -> None:
     starts = np.sort(rng.integers(17_000_000, entry.length - L - 1_000_000, n)) if entry.length > 20e6 else None
     if starts is None:
         starts = np.sort(rng.integers(0, entry.length - L, n))
-    with gzip.open(path, "wt") as out:
-        out.write("chrom\tstart\tend\tsplit\tA\n")
-        out.writelines(f"{entry.name}\t{s}\t{s + L}\ttrain\t1\n" for s in starts.tolist())
+    with WindowsWriter(path, ["A"]) as out:
+        out.write(entry.name, starts, starts + L, np.full(len(starts), "train"), np.ones((len(starts), 1), np.uint8))
 
 
 def read_all(path: Path, shuffled: bool) -> float:

@@ -47,11 +47,12 @@ def child(stage: str, work: str, fasta: str, n_peaks: int) -> None:
 def random_table(path: Path, fasta: str, n: int) -> None:
     """windows.tsv.gz with exactly ``n`` random train windows of L_ENCODE bp."""
     from bench_encode import random_windows
+    from chromcnn.io.windows_table import header
 
     frame = random_windows(fasta, n)
     frame["split"] = "train"
     frame["cell0"] = 1
-    frame.to_csv(path, sep="\t", index=False)
+    frame[header(["cell0"])].to_csv(path, sep="\t", index=False)
 
 
 def measure(work: Path, fasta: str, n_peaks: int) -> dict:

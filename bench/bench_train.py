@@ -9,7 +9,6 @@ the GPU utilisation is sampled with nvidia-smi during basset's run.
 
 from __future__ import annotations
 
-import gzip
 import shutil
 import subprocess
 import time
@@ -24,6 +23,7 @@ from chromcnn import models
 from chromcnn.data.genome import read_fai
 from chromcnn.data.hdf5 import write_split
 from chromcnn.io.batches import Batches
+from chromcnn.io.windows_table import WindowsWriter
 from chromcnn.training.loop import to_input
 
 L, TASKS = 1000, 5
@@ -60,13 +60,11 @@ def split_file(work: Path, fasta: str, n: int) -> str:
     rng = np.random.default_rng(0)
     entries = read_fai(f"{fasta}.fai")
     table = work / "train_windows.tsv.gz"
-    with gzip.open(table, "wt") as out:
-        out.write("chrom\tstart\tend\tsplit\t" + "\t".join(f"t{i}" for i in range(TASKS)) + "\n")
+    with WindowsWriter(table, [f"t{i}" for i in range(TASKS)]) as out:
         for e in entries:
-            for s in np.sort(rng.integers(0, e.length - L, n // len(entries))).tolist():
-                out.write(
-                    f"{e.name}\t{s}\t{s + L}\ttrain\t" + "\t".join("01"[int(v)] for v in rng.random(TASKS) < 0.3) + "\n"
-                )
+            starts = np.sort(rng.integers(0, e.length - L, n // len(entries)))
+            labels = (rng.random((len(starts), TASKS)) < 0.3).astype(np.uint8)
+            out.write(e.name, starts, starts + L, np.full(len(starts), "train"), labels)
     path = work / "bench_train.h5"
     write_split(str(table), "train", fasta, str(path), L)
     return str(path)
