@@ -3,6 +3,7 @@
 
 rule report:
     input:
+        **interpret_report_inputs(MODELS),
         qc="results/data/qc.json",
         composition=f"resources/genome/{GENOME}.composition.json",
         histories=expand("results/models/{model}/history.tsv", model=MODELS),
@@ -10,10 +11,6 @@ rule report:
         predictions=expand("results/evaluation/{model}/predictions.npz", model=MODELS),
         summary="results/evaluation/summary.tsv",
         comparison="results/evaluation/comparison.tsv",
-        motif_status=expand("results/motifs/{model}/status.json", model=MODELS),
-        motif_files=expand("results/motifs/{model}/filters.meme", model=MODELS),
-        clusters="results/motifs/clusters.tsv",
-        planted="results/motifs/planted_recovery.tsv",
     output:
         html=report(
             "results/report.html",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 from chromcnn.interpret import motif_sets as ms
 from chromcnn.interpret import motifs as mtf
-from chromcnn.io.provenance import write_tsv_atomic
+from chromcnn.io.atomic import write_tsv
 from chromcnn.runner import run
 
 
@@ -28,8 +28,8 @@ def main(smk, log):
         log.info("planted motif recovery:\n%s", recovery.groupby("model").recovered.mean().to_string())
     else:
         recovery = pd.DataFrame(columns=ms.PLANTED_COLUMNS)
-    write_tsv_atomic(recovery, smk.output.planted)
-    write_tsv_atomic(clusters, smk.output.clusters)
+    write_tsv(recovery, smk.output.planted)
+    write_tsv(clusters, smk.output.clusters)
 
 
 run(snakemake, main)  # noqa: F821

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from chromcnn.report.build import ReportInputs, collect, render
+from chromcnn.interpret import methods
+from chromcnn.report.build import write_report
+from chromcnn.report.inputs import ReportInputs
 from chromcnn.runner import run
 
 
@@ -18,15 +20,14 @@ def main(smk, log):
         predictions=list(i.predictions),
         summary=i.summary,
         comparison=i.comparison,
-        motif_dirs=[str(Path(s).parent) for s in i.motif_status],
-        clusters=i.clusters,
-        planted=i.planted if p.has_planted else None,
+        interpret=methods.from_inputs(i),
+        has_planted=p.has_planted,
         config_hash=p.config_hash,
         database=p.database,
         logos_per_model=p.logos_per_model,
         qvalue=p.qvalue,
     )
-    render(collect(inputs), smk.output.html)
+    write_report(inputs, smk.output.html)
     log.info("wrote %s (%.1f MB)", smk.output.html, Path(smk.output.html).stat().st_size / 1e6)
 
 

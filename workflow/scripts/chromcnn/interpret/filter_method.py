@@ -19,6 +19,7 @@ from torch import nn
 
 from chromcnn.interpret import filters as flt
 from chromcnn.interpret import motifs as mtf
+from chromcnn.io.atomic import write_json, write_tsv
 from chromcnn.io.split_h5 import sample_rows
 
 LOG = logging.getLogger("chromcnn")
@@ -56,6 +57,18 @@ class MotifSettings:
     batch_size: int = 256
     seed: int = 1
     threads: int = 1
+
+    @classmethod
+    def from_config(cls, motifs: dict, seed: int, threads: int) -> MotifSettings:
+        """Settings from config.yaml's ``motifs:`` section, the run's seed and the job's threads."""
+        keys = ("threshold_fraction", "min_sites", "pseudocount", "trim_ic", "qvalue", "min_ic", "min_mean_ic")
+        return cls(
+            **{k: motifs[k] for k in keys},
+            max_sequences=motifs["max_sequences"],
+            influence_sequences=motifs["influence_sequences"],
+            seed=seed,
+            threads=threads,
+        )
 
 
 sample_split = sample_rows
@@ -175,6 +188,30 @@ def analyse(
     per_task.insert(0, "filter", table["filter"])
     nsites = {f"filter{f}": int(table.n_sites[f]) for f in ok}
     return FilterMotifs(table[FILTER_COLUMNS], matches, ppms, nsites, per_task)
+
+
+def counts(table: pd.DataFrame, s: MotifSettings) -> dict[str, int]:
+    """status.json's filter counts: filters, with enough sites, informative, matched."""
+    if not len(table):
+        return {"n_filters": 0, "n_with_sites": 0, "n_informative": 0, "n_matched": 0}
+    return {
+        "n_filters": len(table),
+        "n_with_sites": int((table.n_sites >= s.min_sites).sum()),
+        "n_informative": int((table.status == "ok").sum()),
+        "n_matched": int((table.match_qvalue < s.qvalue).sum()),
+    }
+
+
+def write_outputs(result: FilterMotifs, status: dict, background: np.ndarray, out) -> None:
+    """The method's files (:data:`chromcnn.interpret.methods.FILTERS`), each written atomically.
+
+    ``out`` has the output paths as attributes ``filters, meme, matches, influence, status``.
+    """
+    mtf.write_meme(out.meme, result.ppms, background, result.nsites)
+    write_tsv(result.matches, out.matches)
+    write_tsv(result.task_influence, out.influence)
+    write_json(status, out.status)
+    write_tsv(result.table, out.filters)
 
 
 def empty_result(tasks: list[str]) -> FilterMotifs:

@@ -7,6 +7,7 @@ nothing is fetched at run time; the release is recorded with every result.
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from chromcnn.errors import InputError
+from chromcnn.io.atomic import write_text
 
 BASES = "ACGT"
 IUPAC = {
@@ -47,6 +49,12 @@ def ppm_from_counts(counts: np.ndarray, background: np.ndarray, pseudocount: flo
     bg = np.asarray(background, dtype=np.float64)[:, None]
     total = counts.sum(axis=0, keepdims=True)
     return (counts + pseudocount * bg) / (total + pseudocount)
+
+
+def read_background(path: str | Path) -> np.ndarray:
+    """float64 (4,) base composition A, C, G, T from a ``*.composition.json`` file."""
+    comp = json.loads(Path(path).read_text())
+    return np.array([comp[b] for b in BASES])
 
 
 def information(ppm: np.ndarray, background: np.ndarray) -> np.ndarray:
@@ -99,10 +107,7 @@ def write_meme(path: str | Path, motifs: dict[str, np.ndarray], background: np.n
         lines.append(f"letter-probability matrix: alength= 4 w= {ppm.shape[1]} nsites= {n} E= 0")
         lines += [" ".join(f"{v:.6f}" for v in col) for col in ppm.T]
         lines.append("")
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text("\n".join(lines) + "\n")
-    tmp.replace(path)
+    write_text("\n".join(lines) + "\n", path)
 
 
 def read_meme(path: str | Path) -> dict[str, np.ndarray]:

@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from chromcnn.interpret.motifs import information  # noqa: E402
+
 DPI = 96
 
 
@@ -147,9 +149,7 @@ def logo(ppm: np.ndarray, background: np.ndarray, title: str = "") -> str:
     """Information-content sequence logo of a (4, L) PPM (logomaker)."""
     import logomaker
 
-    bg = np.asarray(background)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ic = np.where(ppm > 0, ppm * np.log2(ppm / bg), 0).sum(axis=0)
+    ic = information(ppm, background)
     heights = pd.DataFrame((ppm * np.clip(ic, 0, None)).T, columns=list("ACGT"))
     fig, ax = plt.subplots(figsize=(0.22 * len(heights) + 0.6, 1.1))
     logomaker.Logo(heights, ax=ax, color_scheme="classic", show_spines=False)

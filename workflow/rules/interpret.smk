@@ -1,5 +1,14 @@
-# First-layer filters -> PWMs matched to JASPAR, per model; then clusters across
-# models and recovery of planted motifs.
+# Interpretation methods, one rule per method entry point. Every output path comes
+# from the registry chromcnn.interpret.methods (METHODS); the report rule's inputs
+# include **interpret_report_inputs(MODELS), so a registered method runs with `rule all`;
+# interpret_outputs(MODELS) lists every output of every method.
+# Today: first-layer filters -> PWMs matched to JASPAR, per model (filter_motifs);
+# then clusters across models and recovery of planted motifs (cluster_motifs).
+from chromcnn.interpret import methods as interpret_methods
+
+FILTERS = interpret_methods.FILTERS
+interpret_outputs = interpret_methods.outputs
+interpret_report_inputs = interpret_methods.report_inputs
 
 
 rule base_composition:
@@ -27,15 +36,15 @@ rule filter_motifs:
         database=motif_database_files(),
     output:
         filters=report(
-            "results/motifs/{model}/filters.tsv",
+            FILTERS.file("filters"),
             caption="../report/filters.rst",
             category="Motifs",
             labels={"model": "{model}", "table": "filters"},
         ),
-        meme="results/motifs/{model}/filters.meme",
-        matches="results/motifs/{model}/matches.tsv",
-        influence="results/motifs/{model}/influence.tsv",
-        status="results/motifs/{model}/status.json",
+        meme=FILTERS.file("meme"),
+        matches=FILTERS.file("matches"),
+        influence=FILTERS.file("influence"),
+        status=FILTERS.file("status"),
     log:
         "logs/motifs/{model}.log",
     benchmark:
@@ -45,10 +54,10 @@ rule filter_motifs:
     threads: config["evaluate"]["threads"]
     resources:
         gpu=1,
-        mem_mb=lambda wc, attempt: 8000 * attempt,
-        runtime=lambda wc, attempt: 120 * attempt,
+        mem_mb=mem_mb_scaled(8000),
+        runtime=runtime_scaled(120),
     params:
-        model_id=lambda wc: wc.model,
+        model_id=wildcard("model"),
         seqgra=config["train"]["seqgra"],
         device=config["train"]["device"],
         motifs=config["motifs"],
@@ -60,18 +69,18 @@ rule filter_motifs:
 
 rule cluster_motifs:
     input:
-        status=expand("results/motifs/{model}/status.json", model=MODELS),
-        filters=expand("results/motifs/{model}/filters.tsv", model=MODELS),
+        status=FILTERS.files("status", MODELS),
+        filters=FILTERS.files("filters", MODELS),
         planted=planted_file(),
         database=motif_database_files(),
     output:
         clusters=report(
-            "results/motifs/clusters.tsv",
+            FILTERS.file("clusters"),
             caption="../report/clusters.rst",
             category="Motifs",
             labels={"table": "clusters"},
         ),
-        planted="results/motifs/planted_recovery.tsv",
+        planted=FILTERS.file("planted"),
     log:
         "logs/motifs/cluster_motifs.log",
     conda:

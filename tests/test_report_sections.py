@@ -1,0 +1,146 @@
+"""Each report section on its own, on small synthetic inputs; then the page that puts them together."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from chromcnn.report import motif_sections as motif
+from chromcnn.report import stage_sections as stage
+from chromcnn.report.build import render_sections, write_report
+from chromcnn.report.inputs import ci, fmt
+from chromcnn.report.render import TEMPLATES, external_references, render_page
+from chromcnn.report.sections import SECTIONS, Section
+from report_inputs import NOT_INTERPRETABLE, make_inputs, qc
+
+
+@pytest.fixture(scope="module")
+def inp(tmp_path_factory):
+    return make_inputs(tmp_path_factory.mktemp("report_inputs"))
+
+
+def images(fragment: str) -> int:
+    return len(re.findall(r'<img [^>]*src="data:image/png;base64,', fragment))
+
+
+def test_number_formats():
+    assert fmt(0.12345) == "0.123" and fmt(0.0004) == "0.0004" and fmt(float("nan")) == "NA" and fmt(None) == "NA"
+    assert fmt(1e-9, 2) == "1e-09" and fmt(7) == "7"
+    assert ci(0.81234, 0.7, 0.9) == "0.812 [0.700, 0.900]" and ci(0.8, float("nan"), 0.9) == "0.800"
+    assert ci(float("nan"), 0, 1) == "NA"
+
+
+def test_provenance(inp):
+    html = stage.provenance(inp)
+    assert "c" * 64 in html and "d" * 64 in html  # the run's and the data stage's config hashes
+    assert "0123abcd" * 4 in html and "resources/demo/genome.fa" in html
+    assert "<td>numpy</td><td>2.0</td>" in html and "<td>torch</td><td>2.5</td>" in html  # qc.json + status.json
+    assert "A 0.300 C 0.200 G 0.200 T 0.300" in html and "JASPAR2024 test" in html
+
+
+def test_data(inp):
+    html = stage.data(inp)
+    assert "<td>erythroid</td><td>narrowPeak</td><td>120</td><td>117</td><td>unknown chrom: 3</td>" in html
+    assert "<td>myeloid</td><td>narrowPeak</td><td>120</td><td>117</td><td>none</td>" in html
+    assert "Sites 300 &rarr; union windows 250 (50 merges)" in html
+    assert "<td>test</td><td>60</td><td>30</td><td>15</td><td>15</td><td>15</td>" in html
+    assert "mean positive GC\n0.520, negative\n0.480" in html
+    assert images(html) == 3
+    ctx = stage.data_context(qc())
+    assert ctx["tasks"] == ["erythroid", "myeloid", "rare"] and ctx["gc"] == {"positive": 0.52, "negative": 0.48}
+
+
+def test_training(inp):
+    html = stage.training(inp)
+    # best epoch by valid AUPRC (epoch 2), best valid AUROC, total seconds, the model's settings
+    assert "<td>cnn-s1</td><td>3</td><td>2</td><td>0.700</td><td>4</td>" in html
+    assert "adam lr 0.001, batch 100, max 3 epochs, num_filters=16" in html
+    assert "<td>linear-s1</td><td>3</td><td>2</td><td>0.710</td><td>4</td><td></td>" in html
+    assert images(html) == 1
+    assert stage.settings_text(None) == ""
+
+
+def test_metrics(inp):
+    html = stage.metrics(inp)
+    summary = pd.read_csv(inp.summary, sep="\t").set_index("model")
+    assert f"{summary.loc['cnn-s1', 'macro_auroc']:.3f}" in html
+    assert "NaN: no positives in the test split" in html
+    assert "cnn-s1 (predictions averaged over both strands)" in html and "linear-s1 (predictions" not in html
+    assert images(html) == 4  # curves and calibration of each model
+
+
+def test_comparison(inp, tmp_path):
+    html = stage.comparison(inp)
+    assert "<td>cnn-s1</td><td>linear-s1</td><td>AUROC</td>" in html and images(html) == 1
+    assert "(out of 3 task x pair comparisons):\ncnn-s1 2." in html
+    columns = ["model_a", "model_b", "task", "metric", "difference", "lo", "hi", "winner"]
+    pd.DataFrame(columns=columns).to_csv(tmp_path / "empty.tsv", sep="\t", index=False)
+    one = stage.comparison(type(inp)(comparison=str(tmp_path / "empty.tsv")))
+    assert "One model only: nothing to compare." in one
+
+
+def test_motifs(inp):
+    html = motif.motifs(inp)
+    assert f"Not interpreted: {NOT_INTERPRETABLE}." in html
+    assert "3 filters, 2 with enough sites, 1 matched." in html
+    assert "MA0139.2 CTCF (q 1e-09)" in html and "influence 0.25" in html
+    assert "diffuse (&lt; 4 bits" in html  # an unmatched filter says why
+    assert images(html) == 2  # the two filters with a PWM; filter1 has too few sites
+    assert "matched to JASPAR2024 test with Tomtom (q &lt; 0.05)" in html
+
+
+def test_gallery_is_capped_and_matched_first(inp):
+    (status, cnn), _ = motif.load_models(inp)
+    bg = [0.25] * 4
+    cards = motif.gallery(cnn, bg, limit=1, qvalue=0.05)
+    assert [c["filter"] for c in cards] == [0] and status["interpretable"]
+
+
+def test_shared(inp):
+    html = motif.shared(inp)
+    assert "1 clusters of informative filters" in html
+    assert "<td>1 (all)</td>" in html and "<th>cnn-s1</th>" in html and "<th>linear-s1</th>" not in html
+    assert images(html) == 1
+
+
+def test_planted(inp):
+    html = motif.planted(inp)
+    assert "<td>MA0139.2 CTCF</td>" in html and "filter0 (q 1e-09)" in html and "not found" in html
+    assert "<th>100%</th><th>0%</th>" in html
+    no_planted = type(inp)(**{**vars(inp), "has_planted": False})
+    assert motif.planted(no_planted) is None
+
+
+def test_sections_are_registered_once_with_a_fragment():
+    names = [s.name for s in SECTIONS]
+    assert len(set(names)) == len(names)
+    for s in SECTIONS:
+        assert (TEMPLATES / "sections" / f"{s.name}.html").is_file(), s.name
+    assert names[:2] == ["provenance", "data"]
+
+
+def test_page_puts_the_sections_in_order(inp, tmp_path):
+    fake = [
+        Section("one", "First", "The first", lambda i: "<p>1</p>"),
+        Section("none", "No", "Nothing", lambda i: None),
+    ]
+    fake.append(Section("two", "Second", "The second", lambda i: "<p>2 &amp; more</p>"))
+    write_report(inp, tmp_path / "page.html", fake)
+    page = (tmp_path / "page.html").read_text()
+    assert '<a href="#one">First</a><a href="#two">Second</a>' in page and "#none" not in page
+    assert page.index('<h2 id="one">The first</h2>\n<p>1</p>') < page.index('<h2 id="two">The second</h2>')
+    assert "<p>2 &amp; more</p>" in page  # fragments are HTML, not escaped again
+    with pytest.raises(ValueError, match="external resources"):
+        render_page([{"name": "x", "nav": "x", "title": "x", "html": '<img src="http://a/b.png">'}], tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_whole_report_without_planted_motifs(inp, tmp_path):
+    no_planted = type(inp)(**{**vars(inp), "has_planted": False})
+    rendered = render_sections(no_planted)
+    assert [s["name"] for s in rendered] == [s.name for s in SECTIONS if s.name != "planted"]
+    render_page(rendered, tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text()
+    assert external_references(page) == [] and "Planted motifs" not in page
+    assert all(f'<h2 id="{s["name"]}">{s["title"]}</h2>' in page for s in rendered)

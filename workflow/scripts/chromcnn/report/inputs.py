@@ -1,0 +1,73 @@
+"""What the report reads (:class:`ReportInputs`) and the number formats its sections share."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class ReportInputs:
+    """Paths and settings the report reads (the Snakemake rule's inputs and params).
+
+    Every field has a default so a section's unit test fills only what that section reads.
+
+    Attributes
+    ----------
+    models : list of str
+        Model ids; ``histories``, ``metrics`` and ``predictions`` are in this order.
+    interpret : dict
+        ``method -> key -> path`` (shared files) or ``list of paths`` (one per model,
+        in ``models`` order): the report files of each interpretation method
+        (:func:`chromcnn.interpret.methods.from_inputs`).
+    has_planted : bool
+        Whether the data has planted motifs (the planted section is shown).
+    settings : dict
+        ``model -> TrainSettings as a dict``.
+    """
+
+    qc: str = ""
+    composition: str = ""
+    models: list[str] = field(default_factory=list)
+    histories: list[str] = field(default_factory=list)
+    metrics: list[str] = field(default_factory=list)
+    predictions: list[str] = field(default_factory=list)
+    summary: str = ""
+    comparison: str = ""
+    interpret: dict[str, dict[str, list[str] | str]] = field(default_factory=dict)
+    has_planted: bool = False
+    config_hash: str = ""
+    database: str = ""
+    logos_per_model: int = 24
+    qvalue: float = 0.05
+    settings: dict = field(default_factory=dict)
+
+    def method_files(self, method: str, key: str) -> list[str] | str:
+        """The report file ``key`` of interpretation method ``method`` (a list when per model)."""
+        return self.interpret[method][key]
+
+
+def read_json(path: str | Path) -> dict:
+    """A JSON file as a dict."""
+    return json.loads(Path(path).read_text())
+
+
+def fmt(x, digits: int = 3) -> str:
+    """A number for a table cell: ``digits`` decimals (significant digits under 1e-3); NA when missing."""
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "NA"
+    if isinstance(x, (float, np.floating)):
+        return f"{x:.{digits}g}" if abs(x) < 1e-3 and x != 0 else f"{x:.{digits}f}"
+    return str(x)
+
+
+def ci(point, lo, hi) -> str:
+    """``point [lo, hi]`` with 3 decimals; the point alone when the interval is undefined; NA."""
+    if not np.isfinite(point):
+        return "NA"
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return f"{point:.3f}"
+    return f"{point:.3f} [{lo:.3f}, {hi:.3f}]"

@@ -1,0 +1,199 @@
+"""Report sections of the pipeline's stages: provenance, data QC, training, test metrics, comparison.
+
+Each section is a ``*_context`` function (plain data in, a dict of table rows
+and inline figures out; unit-testable without files) and a function of
+:class:`~chromcnn.report.inputs.ReportInputs` that reads the files and returns
+the section's HTML fragment.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from chromcnn.evaluation import metrics as ev
+from chromcnn.report import figures as fig
+from chromcnn.report.inputs import ReportInputs, ci, fmt, read_json
+from chromcnn.report.render import render_block
+
+
+def _first_status(inp: ReportInputs) -> dict:
+    """status.json of the first model's first-layer filters (it records the motif packages)."""
+    paths = inp.interpret.get("filters", {}).get("status", [])
+    return read_json(paths[0]) if paths else {}
+
+
+def provenance_context(qc: dict, status: dict, composition: dict, inp: ReportInputs) -> dict:
+    """Config hashes, input files with md5 and source, package versions, background composition."""
+    prov = qc.get("provenance", {})
+    inputs = [
+        {"name": k, "path": v.get("path", ""), "md5": v.get("md5", ""), "source": v.get("source", "")}
+        for k, v in prov.get("inputs", {}).items()
+    ]
+    return {
+        "config_hash": inp.config_hash,
+        "data_hash": prov.get("config_hash", ""),
+        "packages": {**prov.get("packages", {}), **status.get("packages", {})},
+        "inputs": inputs,
+        "database": inp.database,
+        "background": {b: f"{composition[b]:.3f}" for b in "ACGT"},
+    }
+
+
+def provenance(inp: ReportInputs) -> str:
+    """Section "Inputs and provenance"."""
+    ctx = provenance_context(read_json(inp.qc), _first_status(inp), read_json(inp.composition), inp)
+    return render_block("provenance", provenance=ctx)
+
+
+def _dropped(rec: dict) -> str:
+    reasons = [
+        f"{k.removeprefix('dropped_').replace('_', ' ')}: {v}"
+        for k, v in rec.items()
+        if k.startswith("dropped_") and isinstance(v, int) and v
+    ]
+    return ", ".join(reasons) or "none"
+
+
+def data_context(qc: dict) -> dict:
+    """Data QC (qc.json): peak counts, windows, splits, co-occurrence, GC."""
+    peaks = [
+        {
+            "cell_type": name,
+            "format": rec.get("format", ""),
+            "read": rec["read"],
+            "kept": rec["kept"],
+            "dropped": _dropped(rec),
+            "file": rec.get("file", ""),
+        }
+        for name, rec in qc["peaks"].items()
+    ]
+    tasks = qc["label_cooccurrence"]["tasks"]
+    splits = [
+        {"split": s, "windows": r["windows"], "negatives": r.get("negatives_sampled", 0), **r["positives_per_task"]}
+        for s, r in qc["splits"].items()
+    ]
+    return {
+        "peaks": peaks,
+        "windows": qc["windows"],
+        "splits": splits,
+        "tasks": tasks,
+        "peaks_png": fig.peaks_per_cell_type(qc["peaks"]),
+        "cooc_png": fig.cooccurrence(tasks, qc["label_cooccurrence"]["counts"]),
+        "gc_png": fig.gc_histograms(qc["gc"]),
+        "gc": {k: v["mean"] for k, v in qc["gc"].items()},
+    }
+
+
+def data(inp: ReportInputs) -> str:
+    """Section "Data QC"."""
+    return render_block("data", data=data_context(read_json(inp.qc)))
+
+
+def settings_text(s: dict | None) -> str:
+    """One line of a model's training settings (optimizer, lr, batch, hyperparameters changed)."""
+    if not s:
+        return ""
+    text = f"{s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, max {s['max_epochs']} epochs"
+    return text + "".join(f", {k}={v}" for k, v in sorted(s.get("hparams", {}).items()))
+
+
+def training_context(histories: dict[str, pd.DataFrame], settings: dict) -> dict:
+    """Training curves and one row per model (epochs, best epoch by valid AUPRC, time, settings)."""
+    rows = [
+        {
+            "model": m,
+            "epochs": len(h),
+            "best_epoch": int(h.epoch[h.valid_auprc.idxmax()]) if len(h) else 0,
+            "valid_auroc": fmt(float(h.valid_auroc.max())),
+            "seconds": f"{h.seconds.sum():.0f}",
+            "settings": settings_text(settings.get(m)),
+        }
+        for m, h in histories.items()
+    ]
+    return {"png": fig.training_curves(histories), "rows": rows}
+
+
+def training(inp: ReportInputs) -> str:
+    """Section "Training"."""
+    histories = {m: pd.read_csv(h, sep="\t") for m, h in zip(inp.models, inp.histories)}
+    return render_block("training", training=training_context(histories, inp.settings))
+
+
+def summary_rows(summary: pd.DataFrame) -> list[dict]:
+    """summary.tsv rows: macro and micro AUROC / AUPRC with intervals."""
+    return [
+        {
+            "model": r.model,
+            "macro_auroc": ci(r.macro_auroc, r.macro_auroc_lo, r.macro_auroc_hi),
+            "macro_auprc": ci(r.macro_auprc, r.macro_auprc_lo, r.macro_auprc_hi),
+            "micro_auroc": ci(r.micro_auroc, r.micro_auroc_lo, r.micro_auroc_hi),
+            "micro_auprc": ci(r.micro_auprc, r.micro_auprc_lo, r.micro_auprc_hi),
+            "n_tasks": r.n_tasks_defined,
+        }
+        for r in summary.itertuples()
+    ]
+
+
+def model_metrics(model: str, metrics_path: str, predictions_path: str) -> dict:
+    """One model's per-task table (metrics.tsv), ROC / PR curves and calibration (predictions.npz)."""
+    table = pd.read_csv(metrics_path, sep="\t", keep_default_na=False, na_values=["NA"])
+    _, y, probs, meta = ev.load_replicates(predictions_path)
+    calib, ece = fig.calibration(y, probs)
+    tasks = [
+        {
+            "task": r.task,
+            "n_pos": r.n_pos,
+            "n_neg": r.n_neg,
+            "prevalence": f"{r.prevalence:.3f}",
+            "auroc": ci(r.auroc, r.auroc_lo, r.auroc_hi),
+            "auprc": ci(r.auprc, r.auprc_lo, r.auprc_hi),
+            "reason": r.reason if isinstance(r.reason, str) else "",
+        }
+        for r in table.itertuples()
+    ]
+    return {
+        "model": model,
+        "tasks": tasks,
+        "curves_png": fig.roc_pr(y, probs, meta["tasks"]),
+        "calibration_png": calib,
+        "ece": ece,
+        "rc_average": meta.get("rc_average", False),
+    }
+
+
+def metrics(inp: ReportInputs) -> str:
+    """Section "Test metrics": the summary table, then each model's tasks, curves and calibration."""
+    rows = summary_rows(pd.read_csv(inp.summary, sep="\t"))
+    per_model = [model_metrics(*args) for args in zip(inp.models, inp.metrics, inp.predictions)]
+    ctx = {"summary": rows, "per_model": per_model, "best": rows[0]["model"] if rows else ""}
+    return render_block("metrics", metrics=ctx)
+
+
+def comparison_context(comp: pd.DataFrame) -> dict:
+    """Paired differences between architectures (comparison.tsv), and per-task winners."""
+    if comp.empty:
+        return {"pairs": [], "wins": [], "forest_png": ""}
+    macro = comp[comp.task == "macro"]
+    pairs = [
+        {
+            "a": r.model_a,
+            "b": r.model_b,
+            "metric": r.metric.upper(),
+            "diff": ci(r.difference, r.lo, r.hi),
+            "winner": r.winner,
+        }
+        for r in macro.itertuples()
+    ]
+    per_task = comp[(comp.task != "macro") & (comp.metric == "auroc") & (comp.winner != "tie")]
+    wins = per_task.groupby("winner").size().sort_values(ascending=False)
+    return {
+        "pairs": pairs,
+        "wins": [{"model": m, "wins": int(n)} for m, n in wins.items()],
+        "n_task_pairs": int(((comp.task != "macro") & (comp.metric == "auroc")).sum()),
+        "forest_png": fig.comparison_forest(comp, "auroc"),
+    }
+
+
+def comparison(inp: ReportInputs) -> str:
+    """Section "Architecture comparison"."""
+    return render_block("comparison", comparison=comparison_context(pd.read_csv(inp.comparison, sep="\t")))
