@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from chromcnn import models
-from chromcnn.models.rc_cnn import reverse_complement
+from chromcnn.io.onehot import reverse_complement
 
 ARCHS = models.names()
 

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from chromcnn.io.onehot import reverse_complement
 from chromcnn.models.common import Exp
 
 FOLLOWERS = (nn.BatchNorm1d, nn.ReLU, nn.GELU, nn.ELU, nn.LeakyReLU, nn.Softplus, nn.Sigmoid, nn.Tanh, nn.SiLU, Exp)
@@ -183,7 +184,7 @@ def site_counts(
         fwd = torch.einsum("nfl,nclk->fck", hits[:, :, 0], windows)
         if layer.rc:
             rev = torch.einsum("nfl,nclk->fck", hits[:, :, 1], windows)
-            fwd = fwd + rev.flip(1, 2)  # reverse complement: A<->T, C<->G and reversed positions
+            fwd = fwd + reverse_complement(rev)  # (F, 4, k): A<->T, C<->G and reversed positions
         counts += fwd.double().cpu()
         n_sites += hits.sum(dim=(0, 2, 3)).long().cpu()
     return counts.numpy(), n_sites.numpy()

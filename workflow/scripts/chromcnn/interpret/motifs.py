@@ -16,6 +16,7 @@ import numpy as np
 
 from chromcnn.errors import InputError
 from chromcnn.io.atomic import write_text
+from chromcnn.io.onehot import information
 
 BASES = "ACGT"
 IUPAC = {
@@ -57,14 +58,6 @@ def read_background(path: str | Path) -> np.ndarray:
     return np.array([comp[b] for b in BASES])
 
 
-def information(ppm: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """Information content (bits) of each position against ``background``: float (L,)."""
-    bg = np.asarray(background, dtype=np.float64)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(ppm > 0, ppm * np.log2(ppm / bg), 0.0)
-    return terms.sum(axis=0)
-
-
 def trim(ppm: np.ndarray, background: np.ndarray, min_ic: float) -> tuple[np.ndarray, int]:
     """Drop flanking positions under ``min_ic`` bits; returns (matrix, offset of the first kept column).
 
@@ -90,11 +83,6 @@ def consensus(ppm: np.ndarray) -> str:
         else:
             letters.append("N")
     return "".join(letters)
-
-
-def reverse_complement(ppm: np.ndarray) -> np.ndarray:
-    """(4, L) -> (4, L) of the other strand."""
-    return np.asarray(ppm)[::-1, ::-1].copy()
 
 
 def write_meme(path: str | Path, motifs: dict[str, np.ndarray], background: np.ndarray, nsites: dict | None = None):

@@ -19,14 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from chromcnn.io.onehot import reverse_complement
+
 from .common import activation_layer, check_length, conv_len, minimum_length
 
 DEFAULTS = {"optimizer": "adam", "lr": 1e-3, "batch_size": 100, "early_stopping": True}
-
-
-def reverse_complement(x: torch.Tensor) -> torch.Tensor:
-    """Reverse complement of one-hot (N, 4, L) A,C,G,T tensors (or mirrored features)."""
-    return x.flip(1, 2)
 
 
 class RCConv(nn.Module):
@@ -40,7 +37,7 @@ class RCConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         fwd = F.conv1d(x, self.weight, self.bias)
-        rev = F.conv1d(x, self.weight.flip(1, 2), self.bias)
+        rev = F.conv1d(x, reverse_complement(self.weight), self.bias)
         return torch.cat([fwd, rev.flip(1)], dim=1)
 
 

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from chromcnn.interpret.motifs import information  # noqa: E402
+from chromcnn.io.onehot import information  # noqa: E402
 
 DPI = 96
 
