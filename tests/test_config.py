@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
 import yaml
+from chromcnn.config import stages
 from chromcnn.config.regions import Region, parse_region
 from chromcnn.config.schema import load_yaml, merge_extend, validate_config
 from chromcnn.errors import InputError
@@ -130,3 +134,48 @@ def test_parse_region():
     for bad in ("chr1:10-5", "chr1:a-b", "chr1 chr2"):
         with pytest.raises(ValueError):
             parse_region(bad)
+
+
+def test_every_top_level_key_belongs_to_exactly_one_stage():
+    keys = list(yaml.safe_load(SCHEMA.read_text())["properties"])
+    assert stages.unclassified(keys) == []
+    assert stages.unclassified([*keys, "extra"]) == ["extra"]  # a new section must be classified
+    assert "download" in stages.UNTRACKED_KEYS and "download" not in stages.DATA_KEYS
+
+
+def test_data_config_is_the_data_stage_keys_only(tmp_path):
+    cfg = check(write_config(tmp_path, BASE))
+    assert list(stages.data_config(cfg)) == list(stages.DATA_KEYS)
+    cfg["download"]["retries"] = 9
+    cfg["train"]["max_epochs"] = 2
+    assert stages.data_config(cfg) == stages.data_config(check(write_config(tmp_path, BASE)))
+
+
+def test_seqgra_entry_and_definition_are_one_models(tmp_path):
+    (tmp_path / "a.xml").write_text("<a/>")
+    (tmp_path / "b.xml").write_text("<b/>")
+    cfg = {"train": {"seqgra": {"sg_a": str(tmp_path / "a.xml"), "sg_b": str(tmp_path / "b.xml")}}}
+    assert stages.seqgra_entry(cfg, "sg_a") == {"sg_a": str(tmp_path / "a.xml")}
+    assert stages.seqgra_entry(cfg, "basset") == {} and stages.seqgra_definition(cfg, "basset") == {}
+    before = stages.seqgra_definition(cfg, "sg_a")
+    (tmp_path / "a.xml").write_text("<a edited='1'/>")
+    assert stages.seqgra_definition(cfg, "sg_a")["sg_a"]["sha256"] != before["sg_a"]["sha256"]
+
+
+def test_model_sections_reject_a_section_no_model_stage_reads():
+    cfg = {"evaluate": {"ci": 0.9}, "motifs": {}, "download": {}}
+    assert stages.model_sections(cfg, ("evaluate",)) == {"evaluate": {"ci": 0.9}}
+    with pytest.raises(ValueError, match="download"):
+        stages.model_sections(cfg, ("download",))
+
+
+def test_stages_imports_only_the_standard_library():
+    code = (
+        "import json, sys; before = set(sys.modules); import chromcnn.config.stages; "
+        "print(json.dumps(sorted(m.split('.')[0] for m in set(sys.modules) - before)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT / "workflow" / "scripts", capture_output=True, text=True, check=True
+    )
+    third_party = set(json.loads(proc.stdout)) - set(sys.stdlib_module_names) - {"chromcnn"}
+    assert third_party == set(), third_party

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,12 +42,12 @@ def run_workflow(
     return subprocess.run(cmd, capture_output=True, text=True, env=run_env(), timeout=1800)
 
 
-def snakemake_command(workdir: Path, cfg_path: Path, *args: str) -> list[str]:
-    """snakemake on the repository's Snakefile in ``workdir`` with ``cfg_path``, 2 cores, then ``args``."""
+def snakemake_command(workdir: Path, cfg_path: Path, *args: str, project: Path = ROOT) -> list[str]:
+    """snakemake on ``project``'s Snakefile in ``workdir`` with ``cfg_path``, 2 cores, then ``args``."""
     return [
         SNAKEMAKE,
         "-s",
-        str(ROOT / "Snakefile"),
+        str(project / "Snakefile"),
         "--directory",
         str(workdir),
         "--configfile",
@@ -61,3 +62,11 @@ def snakemake_command(workdir: Path, cfg_path: Path, *args: str) -> list[str]:
 def run_env() -> dict:
     """The environment with this interpreter's bin directory first on PATH."""
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the workflow (Snakefile and workflow/) at ``dest``, to edit its schema or models."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "Snakefile", dest / "Snakefile")
+    shutil.copytree(ROOT / "workflow", dest / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest

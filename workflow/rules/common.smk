@@ -16,6 +16,7 @@ from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
 from chromcnn.config.training import model_ids, resolve  # noqa: E402
+from chromcnn.config import stages  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 _CLI_CONFIGS = list(workflow.overwrite_configfiles or [])
@@ -30,13 +31,11 @@ except InputError as err:
 GENOME = config["genome"]["name"]
 TASKS = list(config["cell_types"])
 SPLITS = ["train", "valid", "test"]
-CONFIG_HASH = config_hash(config)  # the whole config: recorded by the report
+CONFIG_HASH = config_hash(config)  # the whole config; rules record stage hashes instead
 # Stage hashes: a result records (and reruns on) only the config it depends on, so a
-# change to one model's training settings does not rebuild the data stage.
-_DATA_KEYS = [
-    k for k in config if k not in ("train", "evaluate", "motifs", "report", "download")
-]
-DATA_HASH = config_hash({k: config[k] for k in _DATA_KEYS})
+# change to one model's training settings does not rebuild the data stage. Which
+# keys each stage reads: chromcnn/config/stages.py (allow-lists).
+DATA_HASH = config_hash(stages.data_config(config))
 MODELS = model_ids(config)
 try:
     _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
@@ -59,9 +58,31 @@ wildcard_constraints:
     model="|".join(MODELS) if MODELS else "NONE",
 
 
-def download_params():
-    """Retry settings shared by the download rules."""
-    return config["download"]
+def setting(*path):
+    """The validated config value at ``path``, e.g. ``setting("train", "threads")``."""
+    value = config
+    for key in path:
+        value = value[key]
+    return value
+
+
+def untracked(value):
+    """Param function giving ``value`` without Snakemake's params rerun trigger.
+
+    For settings that change how a job runs, not what it writes (download retries,
+    the config file's name in messages). A param function that takes ``resources``
+    counts as derived, and Snakemake does not record derived params.
+    """
+
+    def constant(wildcards, resources):
+        return value
+
+    return constant
+
+
+def download_setting(key):
+    """Untracked param: ``download.<key>`` (retries, backoff_s, timeout_s)."""
+    return untracked(config["download"][key])
 
 
 def local_input(source):
@@ -69,13 +90,22 @@ def local_input(source):
     return [] if not source or is_url(source) else [source]
 
 
-def source_of(key):
-    """Param function: the local input path when there is one, else the configured URL."""
+def genome_source_of(key):
+    """Param function: ``genome.<key>``, the URL or path of the FASTA or blacklist.
 
-    def source(wildcards, input):
-        return input[0] if len(input) else config["genome"][key]
+    A function, so the path is not mistaken for a hard-coded input prefix; the
+    download rules are local rules, so a path in config.yaml is valid where they run.
+    """
+
+    def source(wildcards):
+        return config["genome"][key]
 
     return source
+
+
+def genome_input(key):
+    """Input: ``genome.<key>``'s file (fasta, blacklist) when it is local, else nothing."""
+    return local_input(config["genome"][key])
 
 
 def peak_source_of(wildcards):
@@ -84,6 +114,21 @@ def peak_source_of(wildcards):
 
 def peak_md5_of(wildcards):
     return peak_source(config, wildcards.cell_type)[1]
+
+
+def peak_input(wildcards):
+    """Input function: a cell type's peak file when it is local, else nothing."""
+    return local_input(peak_source_of(wildcards))
+
+
+def peak_sources():
+    """Cell type -> URL or path of its peak file (labels in qc.json)."""
+    return {t: peak_source(config, t)[0] for t in TASKS}
+
+
+def merge_extend_width():
+    """Width sites are extended to before merging (``merge.extend`` or the window)."""
+    return merge_extend(config)
 
 
 def blacklist_files():
@@ -101,13 +146,35 @@ def input_provenance():
 
 
 def model_hash(model, *sections):
-    """Hash of the data config, one model's resolved settings and the given config sections."""
+    """Hash of the data config, one model's settings and seqgra definition, and
+    the per-model stage ``sections`` (``"evaluate"``, ``"motifs"``)."""
     return config_hash(
         {
             "data": DATA_HASH,
             "model": train_settings(model),
-            "seqgra": config["train"]["seqgra"],
-            **{s: config[s] for s in sections},
+            "seqgra": stages.seqgra_definition(config, SETTINGS[model].arch),
+            **stages.model_sections(config, sections),
+        }
+    )
+
+
+def model_hash_of(*sections):
+    """Param function: ``model_hash`` of the ``{model}`` wildcard and ``sections``."""
+
+    def value(wildcards):
+        return model_hash(wildcards.model, *sections)
+
+    return value
+
+
+def report_hash():
+    """Hash of everything the report reads: every model's evaluate and motifs
+    hashes, the data hash and the ``report`` section."""
+    return config_hash(
+        {
+            "data": DATA_HASH,
+            "models": {m: model_hash(m, *stages.MODEL_SECTIONS) for m in MODELS},
+            **stages.pick(config, stages.REPORT_KEYS),
         }
     )
 
@@ -119,12 +186,41 @@ def train_settings(model):
     return dataclasses.asdict(SETTINGS[model])
 
 
+def train_settings_of():
+    """Param function: ``train_settings`` of the ``{model}`` wildcard."""
+
+    def value(wildcards):
+        return train_settings(wildcards.model)
+
+    return value
+
+
+def all_train_settings():
+    """Model id -> ``train_settings`` for every model."""
+    return {m: train_settings(m) for m in MODELS}
+
+
+def seqgra_of():
+    """Param function: ``{name: xml_path}`` of the ``{model}`` wildcard when it is a
+    seqgra model, else ``{}`` (never the other models' entries)."""
+
+    def value(wildcards):
+        return stages.seqgra_entry(config, SETTINGS[wildcards.model].arch)
+
+    return value
+
+
 def model_outputs():
     return expand("results/models/{model}/model.pt", model=MODELS)
 
 
 def planted_file():
     return [config["motifs"]["planted"]] if config["motifs"]["planted"] else []
+
+
+def has_planted():
+    """Whether ``motifs.planted`` names a file of planted motifs."""
+    return bool(config["motifs"]["planted"])
 
 
 def motif_database_files():

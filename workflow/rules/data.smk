@@ -1,5 +1,5 @@
 # Union peaks, labels, negatives and splits (windows.tsv.gz + qc.json), a leakage
-# check, and one-hot HDF5 per split. Layout: ../shared/DESIGN.md.
+# check, and one-hot HDF5 per split. Layout: docs/architecture.md.
 
 
 rule build_windows:
@@ -19,21 +19,21 @@ rule build_windows:
     conda:
         "../envs/data.yaml"
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=mem_mb_scaled(4000),
+        runtime=runtime_scaled(60),
     params:
         tasks=TASKS,
-        sources={t: peak_source(config, t)[0] for t in TASKS},
-        window=config["window"],
-        merge_extend=merge_extend(config),
-        merge=config["merge"],
-        negatives=config["negatives"],
-        peaks=config["peaks"],
-        splits=config["splits"],
-        max_n_fraction=config["max_n_fraction"],
-        seed=config["seed"],
+        sources=peak_sources(),
+        window=setting("window"),
+        merge_extend=merge_extend_width(),
+        merge=setting("merge"),
+        negatives=setting("negatives"),
+        peaks=setting("peaks"),
+        splits=setting("splits"),
+        max_n_fraction=setting("max_n_fraction"),
+        seed=setting("seed"),
         config_hash=DATA_HASH,
-        config_file=CONFIG_FILE,
+        config_file=untracked(CONFIG_FILE),
     script:
         "../scripts/build_windows.py"
 
@@ -71,13 +71,13 @@ rule encode_split:
         "../envs/data.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=mem_mb_scaled(4000),
+        runtime=runtime_scaled(60),
     params:
-        split=lambda wc: wc.split,
+        split=wildcard("split"),
         genome=GENOME,
-        window=config["window"],
-        hdf5=config["hdf5"],
+        window=setting("window"),
+        hdf5=setting("hdf5"),
         config_hash=DATA_HASH,
     script:
         "../scripts/encode_split.py"

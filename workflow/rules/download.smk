@@ -4,7 +4,7 @@
 
 rule download_genome:
     input:
-        local_input(config["genome"]["fasta"]),
+        genome_input("fasta"),
     output:
         fasta="resources/genome/{genome}.fa",
         fai="resources/genome/{genome}.fa.fai",
@@ -21,18 +21,18 @@ rule download_genome:
         runtime=120,
     params:
         name=GENOME,
-        source=source_of("fasta"),
-        md5=config["genome"]["md5"],
-        retries=download_params()["retries"],
-        backoff_s=download_params()["backoff_s"],
-        timeout_s=download_params()["timeout_s"],
+        source=genome_source_of("fasta"),
+        md5=setting("genome", "md5"),
+        retries=download_setting("retries"),
+        backoff_s=download_setting("backoff_s"),
+        timeout_s=download_setting("timeout_s"),
     script:
         "../scripts/download_genome.py"
 
 
 rule download_blacklist:
     input:
-        local_input(config["genome"]["blacklist"]),
+        genome_input("blacklist"),
     output:
         data="resources/genome/{genome}.blacklist.bed.gz",
         provenance="resources/genome/{genome}.blacklist.provenance.json",
@@ -45,18 +45,18 @@ rule download_blacklist:
         runtime=30,
     params:
         name="blacklist",
-        source=source_of("blacklist"),
-        md5=config["genome"]["blacklist_md5"],
-        retries=download_params()["retries"],
-        backoff_s=download_params()["backoff_s"],
-        timeout_s=download_params()["timeout_s"],
+        source=genome_source_of("blacklist"),
+        md5=setting("genome", "blacklist_md5"),
+        retries=download_setting("retries"),
+        backoff_s=download_setting("backoff_s"),
+        timeout_s=download_setting("timeout_s"),
     script:
         "../scripts/download_file.py"
 
 
 rule download_peaks:
     input:
-        lambda wc: local_input(peak_source_of(wc)),
+        peak_input,
     output:
         data="resources/peaks/{cell_type}.bed.gz",
         provenance="resources/peaks/{cell_type}.provenance.json",
@@ -68,11 +68,11 @@ rule download_peaks:
         mem_mb=500,
         runtime=30,
     params:
-        name=lambda wc: wc.cell_type,
+        name=wildcard("cell_type"),
         source=peak_source_of,
         md5=peak_md5_of,
-        retries=download_params()["retries"],
-        backoff_s=download_params()["backoff_s"],
-        timeout_s=download_params()["timeout_s"],
+        retries=download_setting("retries"),
+        backoff_s=download_setting("backoff_s"),
+        timeout_s=download_setting("timeout_s"),
     script:
         "../scripts/download_file.py"
