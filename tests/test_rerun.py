@@ -124,15 +124,6 @@ def test_touched_outputs_are_up_to_date(listed):
     assert listed["unchanged"] == set()
 
 
-NEEDS_REPORT_HASH = pytest.mark.xfail(
-    strict=True, reason="report.smk must pass config_hash=report_hash(), not CONFIG_HASH (the whole config)"
-)
-NEEDS_SEQGRA_OF = pytest.mark.xfail(
-    strict=True, reason="train/evaluate/motifs.smk must pass seqgra=seqgra_of(), not the whole train.seqgra"
-)
-
-
-@NEEDS_REPORT_HASH
 def test_download_settings_rerun_nothing(listed):
     assert listed["download"] == set()
 
@@ -141,7 +132,6 @@ def test_one_models_overrides_rerun_that_model_only(listed):
     assert listed["overrides"] == reruns_of("basset-s1")
 
 
-@NEEDS_SEQGRA_OF
 def test_adding_a_seqgra_model_reruns_no_other_model(listed):
     assert listed["seqgra_add"] == reruns_of("sg_c-s1")
 
@@ -152,7 +142,6 @@ def test_evaluate_settings_rerun_evaluation_only(listed):
     assert listed["evaluate"] == expected
 
 
-@NEEDS_REPORT_HASH
 def test_a_new_top_level_section_reruns_nothing(listed):
     assert listed["new_section"] == set()
 

@@ -31,7 +31,6 @@ except InputError as err:
 GENOME = config["genome"]["name"]
 TASKS = list(config["cell_types"])
 SPLITS = ["train", "valid", "test"]
-CONFIG_HASH = config_hash(config)  # the whole config; rules record stage hashes instead
 # Stage hashes: a result records (and reruns on) only the config it depends on, so a
 # change to one model's training settings does not rebuild the data stage. Which
 # keys each stage reads: chromcnn/config/stages.py (allow-lists).

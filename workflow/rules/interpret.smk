@@ -51,18 +51,18 @@ rule filter_motifs:
         "benchmarks/motifs/{model}.tsv"
     conda:
         "../envs/motifs.yaml"
-    threads: config["evaluate"]["threads"]
+    threads: setting("evaluate", "threads")
     resources:
         gpu=1,
         mem_mb=mem_mb_scaled(8000),
         runtime=runtime_scaled(120),
     params:
         model_id=wildcard("model"),
-        seqgra=config["train"]["seqgra"],
-        device=config["train"]["device"],
-        motifs=config["motifs"],
-        seed=config["seed"],
-        config_hash=lambda wc: model_hash(wc.model, "motifs"),
+        seqgra=seqgra_of(),
+        device=setting("train", "device"),
+        motifs=setting("motifs"),
+        seed=setting("seed"),
+        config_hash=model_hash_of("motifs"),
     script:
         "../scripts/filter_motifs.py"
 
@@ -85,13 +85,13 @@ rule cluster_motifs:
         "logs/motifs/cluster_motifs.log",
     conda:
         "../envs/motifs.yaml"
-    threads: config["evaluate"]["threads"]
+    threads: setting("evaluate", "threads")
     resources:
         mem_mb=4000,
         runtime=60,
     params:
         models=MODELS,
-        motifs=config["motifs"],
-        has_planted=bool(config["motifs"]["planted"]),
+        motifs=setting("motifs"),
+        has_planted=has_planted(),
     script:
         "../scripts/cluster_motifs.py"

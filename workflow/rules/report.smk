@@ -27,11 +27,11 @@ rule report:
         runtime=30,
     params:
         models=MODELS,
-        settings={m: train_settings(m) for m in MODELS},
-        has_planted=bool(config["motifs"]["planted"]),
-        config_hash=CONFIG_HASH,
+        settings=all_train_settings(),
+        has_planted=has_planted(),
+        config_hash=report_hash(),
         database=motif_database_label(),
-        logos_per_model=config["report"]["logos_per_model"],
-        qvalue=config["motifs"]["qvalue"],
+        logos_per_model=setting("report", "logos_per_model"),
+        qvalue=setting("motifs", "qvalue"),
     script:
         "../scripts/make_report.py"
