@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
-from chromcnn.training.loop import TrainSettings, fit
+from chromcnn.training.loop import fit
 from conftest import ROOT
 from train_helpers import toy_split
 

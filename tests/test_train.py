@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 import torch
 from chromcnn import models
+from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.io.batches import Batches
 from chromcnn.io.split_h5 import open_split
-from chromcnn.training.loop import HISTORY_COLUMNS, TrainingError, TrainSettings, augment, fit
+from chromcnn.training.augment import augment
+from chromcnn.training.checkpoint import HISTORY_COLUMNS
+from chromcnn.training.loop import TrainingError, fit
 from train_helpers import toy_split
 
 
@@ -149,7 +152,8 @@ def test_non_finite_loss_stops_with_epoch_and_batch_and_keeps_last_good(toy, tmp
 
 
 def test_losses_and_targets_for_every_task_type():
-    from chromcnn.training.loop import make_loss, targets
+    from chromcnn.models.losses import make_loss
+    from chromcnn.training.objective import targets
 
     y = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]], np.uint8)
     cpu = torch.device("cpu")

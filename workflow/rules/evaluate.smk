@@ -17,18 +17,17 @@ rule evaluate:
         "../envs/motifs.yaml"
     threads: config["evaluate"]["threads"]
     resources:
-        mem_mb=lambda wc, attempt: 4000 * attempt,
-        runtime=lambda wc, attempt: 60 * attempt,
+        mem_mb=mem_mb_scaled(4000),
+        runtime=runtime_scaled(60),
     params:
-        model_id=lambda wc: wc.model,
-        seqgra=config["train"]["seqgra"],
+        model_id=wildcard("model"),
         device=config["train"]["device"],
         batch_size=config["evaluate"]["batch_size"],
         rc_average=config["evaluate"]["rc_average"],
         bootstrap=config["evaluate"]["bootstrap"],
         ci=config["evaluate"]["ci"],
         seed=config["seed"],
-        config_hash=lambda wc: model_hash(wc.model, "evaluate"),
+        config_hash=lambda wc: model_hash(wc.model, "evaluate"),  # TODO(lead): model_hash_of("evaluate")
     script:
         "../scripts/evaluate_model.py"
 

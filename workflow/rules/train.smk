@@ -17,14 +17,14 @@ rule train:
     threads: config["train"]["threads"]
     resources:
         gpu=1,
-        mem_mb=lambda wc, attempt: config["train"]["mem_mb"] * attempt,
-        runtime=lambda wc, attempt: config["train"]["runtime"] * attempt,
+        mem_mb=mem_mb_scaled(config["train"]["mem_mb"]),
+        runtime=runtime_scaled(config["train"]["runtime"]),
     params:
+        # TODO(lead): named helpers in common.smk for the three lambdas below
         settings=lambda wc: train_settings(wc.model),
-        seqgra=config["train"]["seqgra"],
+        seqgra=lambda wc: config["train"]["seqgra"].get(SETTINGS[wc.model].arch, ""),
         tasks=TASKS,
-        window=config["window"],
-        model_id=lambda wc: wc.model,
+        model_id=wildcard("model"),
         config_hash=lambda wc: model_hash(wc.model),
     script:
         "../scripts/train_model.py"

@@ -3,26 +3,27 @@
 import torch
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
-from chromcnn.inference.predict import load_trained, predict_split
+from chromcnn.inference import load
+from chromcnn.inference.device import pick_device
+from chromcnn.inference.predict import predict_split
 from chromcnn.io.provenance import record, write_json, write_tsv_atomic
 from chromcnn.io.split_h5 import read_meta
 from chromcnn.runner import run
-from chromcnn.training.loop import pick_device
 
 
 def main(smk, log):
     p = smk.params
     torch.set_num_threads(smk.threads)
-    model, saved = load_trained(smk.input.model, p.seqgra)
+    loaded = load(smk.input.model)
     tasks = read_meta(smk.input.test)["tasks"]
-    if tasks != list(saved["tasks"]):
+    if tasks != loaded.tasks:
         raise InputError(
-            f"the model was trained on tasks {saved['tasks']}, the test split has {tasks}",
+            f"the model was trained on tasks {loaded.tasks}, the test split has {tasks}",
             "retrain the model (delete results/models) or rebuild the data stage",
             path=smk.input.test,
         )
     device = pick_device(p.device)
-    probs, y = predict_split(model, smk.input.test, p.batch_size, device, saved["task_type"], p.rc_average)
+    probs, y = predict_split(loaded.model, smk.input.test, p.batch_size, device, loaded.task_type, p.rc_average)
     log.info("predicted %d test windows x %d tasks on %s (rc_average=%s)", *probs.shape, device, p.rc_average)
     reps = ev.replicates(y, probs, p.bootstrap, p.seed)
     table = ev.task_table(y, reps, tasks, p.ci)

@@ -5,12 +5,13 @@ import json
 from pathlib import Path
 
 import torch
-from chromcnn.config.training import build_model
+from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
+from chromcnn.inference import model_file
 from chromcnn.io.provenance import package_versions
 from chromcnn.io.split_h5 import read_meta
 from chromcnn.runner import run
-from chromcnn.training.loop import TrainingError, TrainSettings, fit
+from chromcnn.training.loop import TrainingError, fit
 
 
 def main(smk, log):
@@ -24,28 +25,20 @@ def main(smk, log):
             "rerun the data stage",
             path=smk.input.train,
         )
-    meta = {
-        "model_id": p.model_id,
-        "arch": settings.arch,
-        "hparams": settings.hparams,
-        "tasks": data["tasks"],
-        "seq_len": int(data["window"]),
-        "task_type": settings.task_type,
-        "config_hash": p.config_hash,
-        "data": {"genome_md5": data.get("genome_md5"), "data_config_hash": data.get("config_hash")},
-        "packages": {**package_versions(), "torch": torch.__version__},
-    }
+    header = model_file.header(
+        settings,
+        data["tasks"],
+        int(data["window"]),
+        p.seqgra or None,
+        model_id=p.model_id,
+        config_hash=p.config_hash,
+        data={"genome_md5": data.get("genome_md5"), "data_config_hash": data.get("config_hash")},
+        packages={**package_versions(), "torch": torch.__version__},
+    )
     out = Path(smk.output.model).parent
     log.info("settings: %s", json.dumps(dataclasses.asdict(settings)))
     try:
-        result = fit(
-            lambda: build_model(settings, p.seqgra, len(p.tasks), int(data["window"])),
-            smk.input.train,
-            smk.input.valid,
-            out,
-            settings,
-            meta,
-        )
+        result = fit(lambda: model_file.build(header), smk.input.train, smk.input.valid, out, settings, header)
     except TrainingError as err:
         raise InputError(
             f"{p.model_id}: {err}; the last good epoch is kept in {out / 'checkpoints'}",

@@ -14,9 +14,9 @@ import re
 import torch
 
 from chromcnn import models
+from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
-from chromcnn.training.loop import TrainSettings
 
 GLOBAL_KEYS = (
     "task_type",
@@ -103,10 +103,3 @@ def _fix(message: str) -> str:
     if ". Fix: " in message:
         return message.split(". Fix: ", 1)[1]
     return "correct train.overrides.<architecture>.hparams (see the architecture's signature in chromcnn.models)"
-
-
-def build_model(settings: TrainSettings, config_seqgra: dict, n_tasks: int, seq_len: int) -> torch.nn.Module:
-    """A fresh model for ``settings`` (registry architecture or seqgra external class)."""
-    if settings.arch in config_seqgra:
-        return seqgra.build(seqgra.parse(config_seqgra[settings.arch]), n_tasks, seq_len)
-    return models.build(settings.arch, n_tasks, seq_len, **settings.hparams)

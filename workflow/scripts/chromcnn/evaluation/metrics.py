@@ -13,12 +13,15 @@ included); the tests check that.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from chromcnn.io.atomic import atomic_path
 
 #: replicates x windows per block of bootstrap weights (bounds memory: ~8 bytes each).
 BLOCK_ELEMENTS = 4_000_000
@@ -271,18 +274,12 @@ def paired_differences(
 
 def save_replicates(path: str, reps: Replicates, y: np.ndarray, probs: np.ndarray, meta: dict) -> None:
     """predictions.npz: labels, probabilities and the bootstrap replicates (written atomically)."""
-    import json
-    import os
-
-    tmp = f"{path}.part.npz"
-    np.savez_compressed(tmp, y=np.asarray(y), probs=probs, meta=json.dumps(meta), **vars(reps))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:  # a handle: numpy would append .npz to a name
+        np.savez_compressed(handle, y=np.asarray(y), probs=probs, meta=json.dumps(meta), **vars(reps))
 
 
 def load_replicates(path: str) -> tuple[Replicates, np.ndarray, np.ndarray, dict]:
     """Inverse of :func:`save_replicates`."""
-    import json
-
     with np.load(path) as npz:
         fields = {k: npz[k] for k in Replicates.__dataclass_fields__}
         fields["micro_auroc"], fields["micro_auprc"] = float(fields["micro_auroc"]), float(fields["micro_auprc"])

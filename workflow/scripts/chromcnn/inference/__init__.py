@@ -1,1 +1,5 @@
-"""Use a trained model file: load it and predict on one-hot arrays or split files."""
+"""Run a trained model without the pipeline's config: :func:`load` a model file, then predict."""
+
+from chromcnn.inference.model_file import LoadedModel, load
+
+__all__ = ["LoadedModel", "load"]

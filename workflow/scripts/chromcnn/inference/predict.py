@@ -1,40 +1,125 @@
-"""Predictions of a trained model on a split file, optionally averaged over both strands."""
+"""Batched inference: one implementation for validation, evaluation and interpretation.
+
+:func:`predict` runs a model over a ``(N, 4, L)`` array (uint8 one-hot or
+float) or over an iterable of such batches, optionally averaging both
+strands, and returns logits or probabilities (``transform``). The trainer's
+validation pass, :func:`predict_split` (evaluation) and
+:meth:`chromcnn.inference.model_file.LoadedModel.predict` all go through it.
+"""
 
 from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 
-from chromcnn.config.training import build_model
+from chromcnn.inference.device import autocast, to_input
 from chromcnn.io.batches import Batches
-from chromcnn.training.loop import TrainSettings, to_input
 
+#: output transform of each task type (stored in model.pt as ``transform``).
+TRANSFORMS = {"multi-label": "sigmoid", "multi-class": "softmax", "regression": "identity"}
 
-def load_trained(path: str, seqgra: dict | None = None) -> tuple[nn.Module, dict]:
-    """A model rebuilt from ``model.pt`` (weights loaded, eval mode) and the saved record."""
-    saved = torch.load(path, map_location="cpu", weights_only=False)
-    settings = TrainSettings(**saved["settings"])
-    model = build_model(settings, seqgra or {}, len(saved["tasks"]), int(saved["seq_len"]))
-    model.load_state_dict(saved["state_dict"])
-    return model.eval(), saved
+Array = np.ndarray | torch.Tensor
 
 
 def reverse_complement(x: torch.Tensor) -> torch.Tensor:
-    """(N, 4, L) one-hot A,C,G,T -> the other strand."""
+    """(N, 4, L) one-hot A,C,G,T -> the other strand (channels and positions reversed)."""
     return x.flip(1, 2)
+
+
+def apply_transform(logits: torch.Tensor, transform: str) -> torch.Tensor:
+    """float32 (N, T) outputs: ``sigmoid``, ``softmax`` (over tasks) or ``identity``."""
+    if transform == "softmax":
+        return torch.softmax(logits.float(), dim=1)
+    if transform == "identity":
+        return logits.float()
+    if transform == "sigmoid":
+        return torch.sigmoid(logits.float())
+    raise ValueError(f"unknown output transform '{transform}'; use sigmoid, softmax or identity")
 
 
 def output_probs(logits: torch.Tensor, task_type: str) -> torch.Tensor:
     """Logits -> probabilities: sigmoid (multi-label), softmax (multi-class), identity (regression)."""
-    if task_type == "multi-class":
-        return torch.softmax(logits.float(), dim=1)
-    if task_type == "regression":
-        return logits.float()
-    return torch.sigmoid(logits.float())
+    return apply_transform(logits, TRANSFORMS.get(task_type, "sigmoid"))
+
+
+def _forward(model: nn.Module, xt: torch.Tensor, device: torch.device, bf16: bool, transform: str) -> torch.Tensor:
+    with autocast(device, bf16):
+        return apply_transform(model(xt), transform)
+
+
+def _chunks(x: Array, batch_size: int) -> Iterator[Array]:
+    for i in range(0, len(x), batch_size):
+        yield x[i : i + batch_size]
 
 
 @torch.no_grad()
+def predict(
+    model: nn.Module,
+    x: Array | Iterable[Array],
+    device: torch.device | str = "cpu",
+    *,
+    transform: str = "identity",
+    rc_average: bool = False,
+    bf16: bool = False,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """Outputs of ``model`` for every sequence, in input order.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Put in eval mode and moved to ``device``.
+    x : numpy.ndarray, torch.Tensor or iterable of them
+        (N, 4, L) one-hot A,C,G,T, uint8 or float; or batches of that shape.
+    device : torch.device or str
+    transform : str
+        ``identity`` (logits), ``sigmoid`` or ``softmax``.
+    rc_average : bool
+        Mean of the transformed outputs over both strands.
+    bf16 : bool
+        bfloat16 autocast (CUDA only).
+    batch_size : int
+        Rows per forward pass when ``x`` is one array.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (N, T).
+    """
+    device = torch.device(device)
+    model.eval().to(device)
+    batches = _chunks(x, batch_size) if isinstance(x, (np.ndarray, torch.Tensor)) else x
+    outs = []
+    for xb in batches:
+        xt = to_input(xb, device)
+        p = _forward(model, xt, device, bf16, transform)
+        if rc_average:
+            p = 0.5 * (p + _forward(model, reverse_complement(xt), device, bf16, transform))
+        outs.append(p.float().cpu().numpy())
+    if not outs:
+        raise ValueError("no sequences to predict")
+    return np.concatenate(outs)
+
+
+def predict_labelled(
+    model: nn.Module, batches: Iterable[tuple[np.ndarray, np.ndarray]], device: torch.device, **kwargs
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`predict` over ``(x, y)`` batches; returns the outputs and the labels (N, T) as stored."""
+    ys: list[np.ndarray] = []
+
+    def xs() -> Iterator[np.ndarray]:
+        for x, y in batches:
+            ys.append(np.asarray(y))
+            yield x
+
+    out = predict(model, xs(), device, **kwargs)
+    return out, np.concatenate(ys)
+
+
 def predict_split(
     model: nn.Module,
     path: str,
@@ -43,7 +128,7 @@ def predict_split(
     task_type: str = "multi-label",
     rc_average: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted probabilities and labels of a whole split, in file order.
+    """Predicted probabilities and labels of a whole split file, in file order.
 
     Returns
     -------
@@ -51,13 +136,14 @@ def predict_split(
         float32 (N, T) probabilities (the mean over both strands when
         ``rc_average``) and labels (N, T) as stored.
     """
-    model.eval().to(device)
-    probs, ys = [], []
-    for x, y in Batches(path, batch_size).epoch(0, 0, shuffle=False):
-        xt = to_input(x, device)
-        p = output_probs(model(xt), task_type)
-        if rc_average:
-            p = 0.5 * (p + output_probs(model(reverse_complement(xt)), task_type))
-        probs.append(p.cpu().numpy().astype(np.float32))
-        ys.append(np.asarray(y))
-    return np.concatenate(probs), np.concatenate(ys)
+    batches = Batches(path, batch_size).epoch(0, 0, shuffle=False)
+    return predict_labelled(model, batches, device, transform=TRANSFORMS[task_type], rc_average=rc_average)
+
+
+def load_trained(path: str, seqgra: dict | None = None) -> tuple[nn.Module, dict]:
+    """Deprecated: use :func:`chromcnn.inference.load` (``seqgra`` is ignored; the file describes the model)."""
+    from chromcnn.inference.model_file import load
+
+    warnings.warn("load_trained is deprecated; use chromcnn.inference.load", DeprecationWarning, stacklevel=2)
+    loaded = load(path)
+    return loaded.model, loaded.record

@@ -9,8 +9,9 @@ have one entry per task of the dataset.
 
 from __future__ import annotations
 
-import importlib.util
+import hashlib
 import inspect
+import types
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,19 @@ def parse(path: str | Path) -> ModelDefinition:
     except (ET.ParseError, OSError) as err:
         line = getattr(err, "position", (None,))[0]
         raise _fail(path, f"model definition is not valid XML ({err})", "fix the XML", line) from None
+    return _definition(root, path)
+
+
+def parse_text(text: str, path: str | Path) -> ModelDefinition:
+    """A seqgra model definition from its XML text (as stored in a model file); ``path`` names its origin."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as err:
+        raise _fail(str(path), f"model definition is not valid XML ({err})", "fix the XML", err.position[0]) from None
+    return _definition(root, str(path))
+
+
+def _definition(root: ET.Element, path: str) -> ModelDefinition:
     general = root.find("general")
     external = root.find("architecture/external")
     if general is None or external is None:
@@ -125,23 +139,62 @@ def check_against(defn: ModelDefinition, tasks: list[str], task_type: str) -> No
         )
 
 
-def build(defn: ModelDefinition, n_tasks: int, seq_len: int) -> nn.Module:
-    """Instantiate the external class, passing n_tasks / seq_len when it accepts them."""
+def module_source(defn: ModelDefinition) -> str:
+    """The text of the definition's external pytorch-module file."""
     if not Path(defn.module).is_file():
         raise _fail(
             defn.path,
             f"external module '{defn.module}' does not exist",
             "give the module path relative to the XML file",
         )
-    spec = importlib.util.spec_from_file_location(f"seqgra_{defn.model_id.replace('-', '_')}", defn.module)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    return Path(defn.module).read_text()
+
+
+def build(defn: ModelDefinition, n_tasks: int, seq_len: int) -> nn.Module:
+    """Instantiate the external class, passing n_tasks / seq_len when it accepts them."""
+    return build_from_source(defn, module_source(defn), n_tasks, seq_len)
+
+
+def build_from_source(defn: ModelDefinition, source: str, n_tasks: int, seq_len: int) -> nn.Module:
+    """Like :func:`build`, with the external module given as its source text (a model file holds it)."""
+    module = types.ModuleType(f"seqgra_{defn.model_id.replace('-', '_')}")
+    module.__file__ = defn.module
+    exec(compile(source, defn.module, "exec"), module.__dict__)  # noqa: S102 - the user's own model code
     cls = getattr(module, defn.classname, None)
     if cls is None:
         raise _fail(defn.path, f"'{defn.module}' defines no class '{defn.classname}'", "fix classname")
     params = inspect.signature(cls).parameters
     kwargs = {k: v for k, v in (("n_tasks", n_tasks), ("seq_len", seq_len)) if k in params}
     return cls(**kwargs)
+
+
+def embed(path: str | Path) -> dict:
+    """What a model file stores to rebuild a seqgra model without the files.
+
+    Returns
+    -------
+    dict
+        ``definition`` (XML text), ``definition_path``, ``module`` (the
+        external module's source text), ``module_path`` and ``module_md5``.
+    """
+    defn = parse(path)
+    source = module_source(defn)
+    return {
+        "definition": Path(path).read_text(),
+        "definition_path": str(path),
+        "module": source,
+        "module_path": defn.module,
+        "module_md5": hashlib.md5(source.encode()).hexdigest(),
+    }
+
+
+def rebuild(embedded: dict, n_tasks: int, seq_len: int) -> nn.Module:
+    """The model of an :func:`embed` record (the module source must match its md5)."""
+    if hashlib.md5(embedded["module"].encode()).hexdigest() != embedded["module_md5"]:
+        raise _fail(embedded["definition_path"], "the stored external module does not match its md5", "retrain")
+    defn = parse_text(embedded["definition"], embedded["definition_path"])
+    defn.module = embedded["module_path"]
+    return build_from_source(defn, embedded["module"], n_tasks, seq_len)
 
 
 def settings(defn: ModelDefinition) -> dict:

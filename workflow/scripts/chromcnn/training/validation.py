@@ -1,4 +1,4 @@
-"""Per-task and macro AUROC / AUPRC of a validation pass, NaN with a reason when undefined.
+"""The validation pass of every epoch: loss and per-task / macro AUROC, AUPRC (NaN with a reason when undefined).
 
 The arithmetic is :func:`chromcnn.evaluation.metrics.weighted_auroc_auprc` (equal to scikit-learn's
 ``roc_auc_score`` / ``average_precision_score``, ties included; tested).
@@ -7,8 +7,14 @@ The arithmetic is :func:`chromcnn.evaluation.metrics.weighted_auroc_auprc` (equa
 from __future__ import annotations
 
 import numpy as np
+import torch
+from torch import nn
 
+from chromcnn.config.settings import TrainSettings
 from chromcnn.evaluation.metrics import weighted_auroc_auprc
+from chromcnn.inference.predict import predict_labelled
+from chromcnn.io.batches import Batches
+from chromcnn.training.objective import targets
 
 
 def per_task(scores: np.ndarray, y: np.ndarray) -> list[dict]:
@@ -55,3 +61,13 @@ def summarise(scores: np.ndarray, y: np.ndarray, task_type: str = "multi-label")
         "macro_auprc": float(np.mean(auprc)) if auprc else float("nan"),
         "tasks": tasks,
     }
+
+
+def validate(
+    model: nn.Module, batches: Batches, loss_fn: nn.Module, settings: TrainSettings, device: torch.device
+) -> dict:
+    """Validation loss and macro AUROC / AUPRC of the whole split (``valid_loss``, ``valid_auroc``, ``valid_auprc``)."""
+    logits, y = predict_labelled(model, batches.epoch(0, 0, shuffle=False), device, bf16=settings.bf16)
+    loss = float(loss_fn(torch.from_numpy(logits), targets(y, settings, torch.device("cpu"))))
+    metrics = summarise(logits, y, settings.task_type)
+    return {"valid_loss": loss, "valid_auroc": metrics["macro_auroc"], "valid_auprc": metrics["macro_auprc"]}

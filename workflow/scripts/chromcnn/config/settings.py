@@ -1,0 +1,47 @@
+"""The settings of one training run, as a plain dataclass (no torch, no trainer).
+
+:class:`TrainSettings` is resolved from config.yaml at parse time
+(:mod:`chromcnn.config.training`), passed to the training job as a dict, used
+by the trainer, and stored in every ``model.pt`` (``record["settings"]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrainSettings:
+    """Everything that defines a training run (the resume key hashes all of it)."""
+
+    arch: str
+    hparams: dict = field(default_factory=dict)
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    clipnorm: float | None = None
+    batch_size: int = 100
+    max_epochs: int = 100
+    early_stopping: bool = True
+    patience: int = 5
+    monitor: str = "valid_auprc"
+    lr_patience: int = 2
+    lr_factor: float = 0.5
+    task_type: str = "multi-label"
+    loss: str | None = None
+    rc_augment: bool = True
+    shift: int = 0
+    pos_weight: bool = False
+    seed: int = 1
+    device: str = "auto"
+    bf16: bool = True
+    compile: bool = False
+    memory_budget_mb: float = 4096
+
+    def key(self) -> str:
+        """Hash identifying the run (a checkpoint from another run is not resumed)."""
+        return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:16]

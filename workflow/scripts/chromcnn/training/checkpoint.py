@@ -1,0 +1,108 @@
+"""What a training run leaves on disk, always written atomically (``chromcnn.io.atomic``).
+
+``checkpoints/last.pt``
+    After every epoch: model, optimizer, scheduler, :class:`State`, and the
+    run's settings key (a checkpoint of other settings is not resumed).
+``checkpoints/best.pt``
+    The best epoch so far, in the model-file layout of
+    :mod:`chromcnn.inference.model_file`.
+``model.pt``, ``history.tsv``
+    The declared outputs, written only when the run is complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from chromcnn.config.settings import TrainSettings
+from chromcnn.io.atomic import atomic_path, write_text
+
+LOG = logging.getLogger(__name__)
+HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "lr", "seconds", "samples_per_s"]
+
+
+@dataclass
+class State:
+    """Mutable training state saved in every checkpoint."""
+
+    epoch: int = 0
+    best: float = -math.inf
+    best_epoch: int = 0
+    bad_epochs: int = 0
+    history: list[dict] = field(default_factory=list)
+
+
+def save_atomic(obj: Any, path: Path) -> None:
+    """``torch.save`` to a temporary name, renamed when complete."""
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def save_best(out: Path, model: nn.Module, settings: TrainSettings, epoch: int, row: dict, meta: dict | None) -> None:
+    """``checkpoints/best.pt``: weights, settings, the epoch's validation row and ``meta`` (the model-file header)."""
+    save_atomic(
+        {
+            "state_dict": model.state_dict(),
+            "settings": dataclasses.asdict(settings),
+            "best_epoch": epoch,
+            "valid": row,
+            **(meta or {}),
+        },
+        out / "checkpoints" / "best.pt",
+    )
+
+
+def save_checkpoint(
+    out: Path, settings: TrainSettings, model: nn.Module, opt: torch.optim.Optimizer, sched: Any, state: State
+) -> None:
+    """``checkpoints/last.pt``: everything needed to resume after this epoch."""
+    save_atomic(
+        {
+            "key": settings.key(),
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "scheduler": sched.state_dict(),
+            "state": dataclasses.asdict(state),
+        },
+        out / "checkpoints" / "last.pt",
+    )
+
+
+def resume(
+    out: Path, settings: TrainSettings, model: nn.Module, opt: torch.optim.Optimizer, sched: Any
+) -> State | None:
+    """Load ``checkpoints/last.pt`` when it belongs to the same run; else None."""
+    path = out / "checkpoints" / "last.pt"
+    if not path.is_file():
+        return None
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    if ckpt.get("key") != settings.key():
+        LOG.warning("ignoring %s: it belongs to a run with other settings", path)
+        return None
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["optimizer"])
+    sched.load_state_dict(ckpt["scheduler"])
+    LOG.info("resuming from %s (epoch %d)", path, ckpt["state"]["epoch"])
+    return State(**ckpt["state"])
+
+
+def publish(out: Path, state: State) -> None:
+    """The declared outputs, complete: ``model.pt`` (the best epoch) and ``history.tsv``."""
+    save_atomic(torch.load(out / "checkpoints" / "best.pt", weights_only=False), out / "model.pt")
+    write_history(state.history, out / "history.tsv")
+
+
+def write_history(rows: list[dict], path: Path) -> None:
+    """history.tsv as in the contract: one row per epoch, floats as ``%.6g``."""
+    lines = ["\t".join(HISTORY_COLUMNS)]
+    for row in rows:
+        lines.append("\t".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in HISTORY_COLUMNS))
+    write_text("\n".join(lines) + "\n", path)
