@@ -22,9 +22,9 @@ from common import make_genome, parse_args  # puts workflow/scripts on sys.path
 from chromcnn import models
 from chromcnn.data.genome import read_fai
 from chromcnn.data.hdf5 import write_split
+from chromcnn.inference.device import to_input
 from chromcnn.io.batches import Batches
 from chromcnn.io.windows_table import WindowsWriter
-from chromcnn.training.loop import to_input
 
 L, TASKS = 1000, 5
 

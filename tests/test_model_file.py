@@ -12,7 +12,7 @@ from chromcnn import inference, models
 from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.inference import model_file
-from chromcnn.inference.predict import load_trained, predict
+from chromcnn.inference.predict import predict
 from chromcnn.training.loop import fit
 from conftest import ROOT
 from train_helpers import toy_split
@@ -53,11 +53,6 @@ def test_registry_model_round_trips(trained):
     with pytest.raises(ValueError, match=r"this model takes \(N, 4, 200\)"):
         loaded.predict(x[:, :, :100])
 
-
-def test_deprecated_load_trained_still_works(trained):
-    with pytest.warns(DeprecationWarning):
-        model, saved = load_trained(str(trained[0]), {"ignored": "x.xml"})
-    assert saved["tasks"] == TASKS and not model.training
 
 
 def test_seqgra_model_rebuilds_from_the_file_alone(tmp_path):

@@ -199,12 +199,12 @@ def all_train_settings():
     return {m: train_settings(m) for m in MODELS}
 
 
-def seqgra_of():
-    """Param function: ``{name: xml_path}`` of the ``{model}`` wildcard when it is a
-    seqgra model, else ``{}`` (never the other models' entries)."""
+def seqgra_path_of():
+    """Param function: the seqgra XML path of the ``{model}`` wildcard, or "" for a
+    registry architecture."""
 
     def value(wildcards):
-        return stages.seqgra_entry(config, SETTINGS[wildcards.model].arch)
+        return next(iter(stages.seqgra_entry(config, SETTINGS[wildcards.model].arch).values()), "")
 
     return value
 

@@ -15,19 +15,19 @@ rule evaluate:
         "benchmarks/evaluate/{model}.tsv"
     conda:
         "../envs/motifs.yaml"
-    threads: config["evaluate"]["threads"]
+    threads: setting("evaluate", "threads")
     resources:
         mem_mb=mem_mb_scaled(4000),
         runtime=runtime_scaled(60),
     params:
         model_id=wildcard("model"),
-        device=config["train"]["device"],
-        batch_size=config["evaluate"]["batch_size"],
-        rc_average=config["evaluate"]["rc_average"],
-        bootstrap=config["evaluate"]["bootstrap"],
-        ci=config["evaluate"]["ci"],
-        seed=config["seed"],
-        config_hash=lambda wc: model_hash(wc.model, "evaluate"),  # TODO(lead): model_hash_of("evaluate")
+        device=setting("train", "device"),
+        batch_size=setting("evaluate", "batch_size"),
+        rc_average=setting("evaluate", "rc_average"),
+        bootstrap=setting("evaluate", "bootstrap"),
+        ci=setting("evaluate", "ci"),
+        seed=setting("seed"),
+        config_hash=model_hash_of("evaluate"),
     script:
         "../scripts/evaluate_model.py"
 
@@ -57,6 +57,6 @@ rule compare_models:
         runtime=60,
     params:
         models=MODELS,
-        ci=config["evaluate"]["ci"],
+        ci=setting("evaluate", "ci"),
     script:
         "../scripts/compare_models.py"

@@ -58,7 +58,6 @@ rule filter_motifs:
         runtime=runtime_scaled(120),
     params:
         model_id=wildcard("model"),
-        seqgra=seqgra_of(),
         device=setting("train", "device"),
         motifs=setting("motifs"),
         seed=setting("seed"),

@@ -14,17 +14,16 @@ rule train:
         "benchmarks/train/{model}.tsv"
     conda:
         "../envs/torch.yaml"
-    threads: config["train"]["threads"]
+    threads: setting("train", "threads")
     resources:
         gpu=1,
-        mem_mb=mem_mb_scaled(config["train"]["mem_mb"]),
-        runtime=runtime_scaled(config["train"]["runtime"]),
+        mem_mb=mem_mb_scaled(setting("train", "mem_mb")),
+        runtime=runtime_scaled(setting("train", "runtime")),
     params:
-        # TODO(lead): named helpers in common.smk for the three lambdas below
-        settings=lambda wc: train_settings(wc.model),
-        seqgra=lambda wc: config["train"]["seqgra"].get(SETTINGS[wc.model].arch, ""),
+        settings=train_settings_of(),
+        seqgra=seqgra_path_of(),
         tasks=TASKS,
         model_id=wildcard("model"),
-        config_hash=lambda wc: model_hash(wc.model),
+        config_hash=model_hash_of(),
     script:
         "../scripts/train_model.py"

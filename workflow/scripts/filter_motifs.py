@@ -1,34 +1,36 @@
 """Snakemake adapter: first-layer filters of one model -> PWMs, JASPAR matches, influence."""
 
 import torch
-from chromcnn.inference.predict import load_trained
+from chromcnn.config.settings import TrainSettings
+from chromcnn.inference import load
+from chromcnn.inference.device import pick_device
 from chromcnn.interpret import filter_method as it
 from chromcnn.interpret import motifs as mtf
 from chromcnn.interpret.filters import NotInterpretable
 from chromcnn.io.provenance import record
+from chromcnn.models.losses import make_loss
 from chromcnn.runner import run
-from chromcnn.training.loop import TrainSettings, make_loss, pick_device
 
 
 def main(smk, log):
     p, out = smk.params, smk.output
     torch.set_num_threads(smk.threads)
     db = mtf.load_database(p.motifs)  # a missing release fails here, before any model work
-    model, saved = load_trained(smk.input.model, p.seqgra)  # the one line that loads the model
+    loaded = load(smk.input.model)  # the model file describes itself: no config needed
     background = mtf.read_background(smk.input.composition)
     settings = it.MotifSettings.from_config(p.motifs, p.seed, smk.threads)
-    if saved["task_type"] != "multi-label" and settings.influence_sequences:
-        log.warning("influence is computed for multi-label (0/1) tasks only; skipped for %s", saved["task_type"])
+    if loaded.task_type != "multi-label" and settings.influence_sequences:
+        log.warning("influence is computed for multi-label (0/1) tasks only; skipped for %s", loaded.task_type)
         settings.influence_sequences = 0
     status = {"model": p.model_id, "database": db.release, "interpretable": True, "reason": ""}
     x, y = it.sample_split(smk.input.test, settings.max_sequences, settings.seed)
-    loss_fn = make_loss(TrainSettings(**saved["settings"]), None)
+    loss_fn = make_loss(TrainSettings(**loaded.settings), None)
     try:
-        result = it.analyse(model, x, y, saved["tasks"], loss_fn, background, db, settings, pick_device(p.device))
+        result = it.analyse(loaded.model, x, y, loaded.tasks, loss_fn, background, db, settings, pick_device(p.device))
     except NotInterpretable as why:
         log.warning("%s: first layer not interpretable: %s", p.model_id, why)
         status.update(interpretable=False, reason=str(why))
-        result = it.empty_result(saved["tasks"])
+        result = it.empty_result(loaded.tasks)
     status.update(
         **it.counts(result.table, settings),
         n_sequences=len(x),

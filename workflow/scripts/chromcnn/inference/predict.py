@@ -9,7 +9,6 @@ validation pass, :func:`predict_split` (evaluation) and
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -18,16 +17,12 @@ from torch import nn
 
 from chromcnn.inference.device import autocast, to_input
 from chromcnn.io.batches import Batches
+from chromcnn.io.onehot import reverse_complement
 
 #: output transform of each task type (stored in model.pt as ``transform``).
 TRANSFORMS = {"multi-label": "sigmoid", "multi-class": "softmax", "regression": "identity"}
 
 Array = np.ndarray | torch.Tensor
-
-
-def reverse_complement(x: torch.Tensor) -> torch.Tensor:
-    """(N, 4, L) one-hot A,C,G,T -> the other strand (channels and positions reversed)."""
-    return x.flip(1, 2)
 
 
 def apply_transform(logits: torch.Tensor, transform: str) -> torch.Tensor:
@@ -138,12 +133,3 @@ def predict_split(
     """
     batches = Batches(path, batch_size).epoch(0, 0, shuffle=False)
     return predict_labelled(model, batches, device, transform=TRANSFORMS[task_type], rc_average=rc_average)
-
-
-def load_trained(path: str, seqgra: dict | None = None) -> tuple[nn.Module, dict]:
-    """Deprecated: use :func:`chromcnn.inference.load` (``seqgra`` is ignored; the file describes the model)."""
-    from chromcnn.inference.model_file import load
-
-    warnings.warn("load_trained is deprecated; use chromcnn.inference.load", DeprecationWarning, stacklevel=2)
-    loaded = load(path)
-    return loaded.model, loaded.record

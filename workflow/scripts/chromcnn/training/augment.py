@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from chromcnn.config.settings import TrainSettings
-from chromcnn.inference.predict import reverse_complement
+from chromcnn.io.onehot import reverse_complement
 
 
 def augment(x: torch.Tensor, settings: TrainSettings, gen: torch.Generator) -> torch.Tensor:
