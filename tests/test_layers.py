@@ -63,3 +63,21 @@ def test_parsing_the_snakefile_does_not_import_the_trainer():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def _code_lines(node: ast.AST, source: list[str]) -> int:
+    """Lines of code in a function: no blank lines, comments or docstring."""
+    doc = ast.get_docstring(node, clean=False)
+    lines = source[node.lineno - 1 : node.end_lineno]
+    count = sum(1 for line in lines if line.strip() and not line.strip().startswith("#"))
+    return count - (len(doc.splitlines()) if doc else 0)
+
+
+def test_no_function_over_60_lines_of_code():
+    long = []
+    for path in sorted(LIB.rglob("*.py")):
+        source = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(source))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _code_lines(node, source) > 60:
+                long.append(f"{path.relative_to(LIB)}:{node.lineno} {node.name} ({_code_lines(node, source)})")
+    assert not long, long

@@ -90,3 +90,34 @@ def md5sum(path: str | Path) -> str:
         for block in iter(lambda: handle.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class StreamedOutput:
+    """Base of writers that stay open across calls (HDF5 splits, windows tables).
+
+    A subclass sets ``self.path`` (destination) and ``self.tmp`` (its
+    :func:`temp_path`) and implements ``_close_handles``. ``close(ok)`` renames
+    the temporary file into place only when ``ok`` and the handles closed;
+    otherwise it deletes it. As a context manager, an exception means not ok.
+    """
+
+    path: Path
+    tmp: Path
+
+    def _close_handles(self) -> None:
+        raise NotImplementedError
+
+    def close(self, ok: bool) -> None:
+        """Finish the file; rename it into place only when ``ok`` (else delete it)."""
+        closed = False
+        try:
+            self._close_handles()
+            closed = True
+        finally:
+            finish(self.tmp, self.path, ok and closed)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(exc_type is None)

@@ -29,7 +29,7 @@ import h5py
 import numpy as np
 
 from chromcnn.errors import InputError
-from chromcnn.io.atomic import finish, temp_path
+from chromcnn.io.atomic import StreamedOutput, temp_path
 
 FORMAT_VERSION = 1
 
@@ -118,7 +118,7 @@ def _filter_kwargs(compression: str, level: int) -> dict:
     raise ValueError(f"compression must be one of {COMPRESSIONS}, got {compression!r}")
 
 
-class SplitWriter:
+class SplitWriter(StreamedOutput):
     """Appends blocks of examples to a new split file with resizable chunked datasets.
 
     The file is written under a temporary name and renamed into place by
@@ -172,17 +172,5 @@ class SplitWriter:
         self.end[lo:hi] = end
         self.n = hi
 
-    def close(self, ok: bool) -> None:
-        """Close; rename into place only when ``ok`` (else delete the temporary file)."""
-        closed = False
-        try:
-            self.h5.close()
-            closed = True
-        finally:
-            finish(self.tmp, self.path, ok and closed)
-
-    def __enter__(self) -> SplitWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.close(exc_type is None)
+    def _close_handles(self) -> None:
+        self.h5.close()

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from chromcnn.errors import InputError
-from chromcnn.io.atomic import finish, temp_path
+from chromcnn.io.atomic import StreamedOutput, temp_path
 
 FIXED_COLUMNS = ("chrom", "start", "end", "split")
 _DTYPES = {"chrom": str, "split": str}
@@ -67,7 +67,7 @@ def read_windows(
     return pd.read_csv(path, sep="\t", usecols=columns, chunksize=chunksize, dtype=dtype)
 
 
-class WindowsWriter:
+class WindowsWriter(StreamedOutput):
     """Streams rows to a windows table (a temporary name until :meth:`close` with ``ok``).
 
     Also a context manager: the file is renamed into place only when the block
@@ -109,18 +109,6 @@ class WindowsWriter:
             rows = rows + "\t" + col
         self._text.write("\n".join(rows.tolist()) + ("\n" if n else ""))
 
-    def close(self, ok: bool) -> None:
-        """Finish the file; rename it into place only when ``ok`` (else delete it)."""
-        closed = False
-        try:
-            self._text.close()
-            self._raw.close()
-            closed = True
-        finally:
-            finish(self.tmp, self.path, ok and closed)
-
-    def __enter__(self) -> WindowsWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.close(exc_type is None)
+    def _close_handles(self) -> None:
+        self._text.close()
+        self._raw.close()
