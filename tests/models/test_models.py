@@ -57,7 +57,11 @@ def test_one_step_lowers_the_loss(arch):
     assert after < before
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+# 150 Adam steps: seconds for the small models, minutes for the large ones (slow tier)
+HEAVY = {"basset", "basenji", "chromdragonn", "deepsea", "rc_cnn"}
+
+
+@pytest.mark.parametrize("arch", [pytest.param(a, marks=pytest.mark.slow) if a in HEAVY else a for a in ARCHS])
 def test_overfits_a_tiny_batch(arch):
     torch.manual_seed(0)
     model = models.build(arch, 3, 200).train()
