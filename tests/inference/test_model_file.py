@@ -54,7 +54,6 @@ def test_registry_model_round_trips(trained):
         loaded.predict(x[:, :, :100])
 
 
-
 def test_seqgra_model_rebuilds_from_the_file_alone(tmp_path):
     (tmp_path / "PyTorch").mkdir()
     shutil.copy(SEQGRA / "basset.xml", tmp_path / "m.xml")

@@ -53,12 +53,34 @@ def test_data(inp):
 
 def test_training(inp):
     html = stage.training(inp)
-    # best epoch by valid AUPRC (epoch 2), best valid AUROC, total seconds, the model's settings
+    # saved epoch by valid AUPRC (the default monitor: epoch 2) and its valid AUROC, total seconds, settings
     assert "<td>cnn-s1</td><td>3</td><td>2</td><td>0.700</td><td>4</td>" in html
     assert "adam lr 0.001, batch 100, max 3 epochs, num_filters=16" in html
     assert "<td>linear-s1</td><td>3</td><td>2</td><td>0.710</td><td>4</td><td></td>" in html
     assert images(html) == 1
     assert stage.settings_text(None) == ""
+
+
+SETTINGS = {"optimizer": "adam", "lr": 1e-3, "batch_size": 100, "max_epochs": 3}
+
+
+def test_training_row_is_the_saved_epoch_under_the_models_monitor():
+    """With monitor valid_loss the saved epoch is 2 (lowest loss) and the AUROC shown is epoch 2's,
+    not the maximum over epochs (epoch 3 has the higher AUROC here)."""
+    h = pd.DataFrame(
+        {
+            "epoch": [1, 2, 3],
+            "train_loss": [0.8, 0.6, 0.5],
+            "valid_loss": [0.7, 0.5, 0.6],
+            "valid_auroc": [0.6, 0.65, 0.9],
+            "valid_auprc": [0.3, 0.2, 0.5],
+            "seconds": [1.0, 1.0, 1.0],
+        }
+    )
+    ctx = stage.training_context({"m-s1": h}, {"m-s1": {**SETTINGS, "monitor": "valid_loss"}})
+    assert ctx["rows"][0]["best_epoch"] == 2 and ctx["rows"][0]["valid_auroc"] == "0.650"
+    ctx = stage.training_context({"m-s1": h}, {"m-s1": {**SETTINGS, "monitor": "valid_auprc"}})
+    assert ctx["rows"][0]["best_epoch"] == 3 and ctx["rows"][0]["valid_auroc"] == "0.900"
 
 
 def test_metrics(inp):

@@ -184,3 +184,18 @@ def test_early_stopping_ends_the_run(toy, tmp_path):
     fit(build_cnn(s), *toy, tmp_path, s)
     history = pd.read_csv(tmp_path / "history.tsv", sep="\t")
     assert len(history) < 20  # a model that cannot learn stops after `patience` flat epochs
+
+
+def test_best_epoch_is_the_trainers_on_its_monitor():
+    """One definition of the saved epoch: the first strict best of the monitored value (loss minimised, NaN never)."""
+    from chromcnn.config.settings import best_epoch
+
+    rows = [
+        {"epoch": 1, "valid_auprc": 0.5, "valid_loss": 0.9},
+        {"epoch": 2, "valid_auprc": 0.7, "valid_loss": 0.6},
+        {"epoch": 3, "valid_auprc": 0.7, "valid_loss": 0.7},
+        {"epoch": 4, "valid_auprc": float("nan"), "valid_loss": 0.5},
+    ]
+    assert best_epoch(rows, "valid_auprc") == 2
+    assert best_epoch(rows, "valid_loss") == 4
+    assert best_epoch([], "valid_auprc") == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 
 
@@ -45,3 +46,24 @@ class TrainSettings:
     def key(self) -> str:
         """Hash identifying the run (a checkpoint from another run is not resumed)."""
         return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def monitor_value(row: dict, monitor: str) -> float:
+    """The monitored metric of an epoch's row, signed so that larger is better."""
+    value = row[monitor]
+    return -value if monitor.endswith("loss") else value
+
+
+def best_epoch(rows: list[dict], monitor: str) -> int:
+    """The epoch the trainer saves: the first whose monitored value beats every earlier one.
+
+    The one definition of "best epoch" (the trainer keeps this epoch's weights in
+    ``model.pt``; the report shows this epoch's validation row). NaN never wins.
+    Returns 0 for an empty history.
+    """
+    best, epoch = -math.inf, 0
+    for row in rows:
+        value = monitor_value(row, monitor)
+        if value > best:
+            best, epoch = value, int(row["epoch"])
+    return epoch

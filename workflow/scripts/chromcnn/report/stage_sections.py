@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from chromcnn.config.settings import best_epoch
 from chromcnn.evaluation import metrics as ev
 from chromcnn.report import figures as fig
 from chromcnn.report.inputs import ReportInputs, ci, fmt, read_json
@@ -98,18 +99,24 @@ def settings_text(s: dict | None) -> str:
 
 
 def training_context(histories: dict[str, pd.DataFrame], settings: dict) -> dict:
-    """Training curves and one row per model (epochs, best epoch by valid AUPRC, time, settings)."""
-    rows = [
-        {
-            "model": m,
-            "epochs": len(h),
-            "best_epoch": int(h.epoch[h.valid_auprc.idxmax()]) if len(h) else 0,
-            "valid_auroc": fmt(float(h.valid_auroc.max())),
-            "seconds": f"{h.seconds.sum():.0f}",
-            "settings": settings_text(settings.get(m)),
-        }
-        for m, h in histories.items()
-    ]
+    """Training curves and one row per model: epochs, the saved (best) epoch and its validation
+    AUROC, time, settings. The best epoch is the trainer's (``config.settings.best_epoch`` on
+    the model's ``monitor``), so the row describes the weights in ``model.pt``."""
+    rows = []
+    for m, h in histories.items():
+        monitor = (settings.get(m) or {}).get("monitor", "valid_auprc")
+        best = best_epoch(h.to_dict("records"), monitor)
+        saved = h[h.epoch == best]
+        rows.append(
+            {
+                "model": m,
+                "epochs": len(h),
+                "best_epoch": best,
+                "valid_auroc": fmt(float(saved.valid_auroc.iloc[0])) if len(saved) else fmt(float("nan")),
+                "seconds": f"{h.seconds.sum():.0f}",
+                "settings": settings_text(settings.get(m)),
+            }
+        )
     return {"png": fig.training_curves(histories), "rows": rows}
 
 

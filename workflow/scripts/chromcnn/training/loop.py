@@ -25,13 +25,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from chromcnn.config.settings import TrainSettings
+from chromcnn.config.settings import TrainSettings, monitor_value
 from chromcnn.inference.device import autocast, pick_device, to_input
 from chromcnn.io.batches import Batches
 from chromcnn.models.losses import make_loss
 from chromcnn.training.augment import augment
 from chromcnn.training.checkpoint import State, publish, resume, save_best, save_checkpoint
-from chromcnn.training.objective import make_optimizer, make_scheduler, monitor_value, targets
+from chromcnn.training.objective import make_optimizer, make_scheduler, targets
 from chromcnn.training.validation import validate
 
 LOG = logging.getLogger(__name__)

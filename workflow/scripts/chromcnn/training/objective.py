@@ -37,9 +37,3 @@ def make_scheduler(opt: torch.optim.Optimizer, settings: TrainSettings) -> torch
     return torch.optim.lr_scheduler.ReduceLROnPlateau(
         opt, mode="max", factor=settings.lr_factor, patience=settings.lr_patience
     )
-
-
-def monitor_value(row: dict, monitor: str) -> float:
-    """The monitored metric of an epoch's row, signed so that larger is better."""
-    value = row[monitor]
-    return -value if monitor.endswith("loss") else value
