@@ -6,7 +6,8 @@ from chromcnn.evaluation import metrics as ev
 from chromcnn.inference import load
 from chromcnn.inference.device import pick_device
 from chromcnn.inference.predict import predict_split
-from chromcnn.io.provenance import record, write_json, write_tsv_atomic
+from chromcnn.io.atomic import write_json, write_tsv
+from chromcnn.io.provenance import record
 from chromcnn.io.split_h5 import read_meta
 from chromcnn.runner import run
 
@@ -40,7 +41,7 @@ def main(smk, log):
     }
     ev.save_replicates(smk.output.predictions, reps, y, probs, meta)
     write_json(meta, smk.output.record)
-    write_tsv_atomic(table, smk.output.metrics)
+    write_tsv(table, smk.output.metrics)
 
 
 run(snakemake, main)  # noqa: F821

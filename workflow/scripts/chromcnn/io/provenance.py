@@ -7,7 +7,7 @@ import json
 import platform
 from importlib import metadata
 
-from chromcnn.io.atomic import md5sum, write_json, write_tsv
+from chromcnn.io.atomic import md5sum
 
 PACKAGES = ("snakemake", "numpy", "pandas", "h5py", "pyfaidx", "pybedtools", "jsonschema")
 
@@ -47,7 +47,3 @@ def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple
         "packages": package_versions(PACKAGES + extra_packages),
         "inputs": {name: {"path": str(path), "md5": md5sum(path)} for name, path in inputs.items()},
     }
-
-
-write_tsv_atomic = write_tsv  # the name the scripts use
-__all__ = ["config_hash", "package_versions", "read_provenance", "record", "write_json", "write_tsv_atomic"]
