@@ -204,7 +204,10 @@ def seqgra_path_of():
     registry architecture."""
 
     def value(wildcards):
-        return next(iter(stages.seqgra_entry(config, SETTINGS[wildcards.model].arch).values()), "")
+        return next(
+            iter(stages.seqgra_entry(config, SETTINGS[wildcards.model].arch).values()),
+            "",
+        )
 
     return value
 
