@@ -12,6 +12,7 @@ from chromcnn.interpret import filter_method as it
 from chromcnn.interpret import filters as flt
 from chromcnn.interpret import motif_sets as ms
 from chromcnn.interpret import motifs as mtf
+from chromcnn.io.split_h5 import FORMAT_VERSION, SplitWriter
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,37 @@ def test_influence_of_a_filter_the_model_relies_on(jaspar):
     assert t.influence[0] > 0.1  # without the CTCF filter the loss rises
     inf = result.task_influence.set_index("filter")
     assert abs(inf.loc[0, "influence_ctcf"]) > 0.05 and inf.loc[0, "influence_none"] == 0.0
+
+
+def test_influence_uses_a_seeded_sample_across_the_whole_split(jaspar, tmp_path, monkeypatch):
+    # a test split whose first half is on chrA and second half on chrB (label 0 says which), in file order
+    n, length = 400, 60
+    x = np.zeros((n, 4, length), np.uint8)
+    x[np.arange(n)[:, None], np.random.default_rng(0).integers(0, 4, (n, length)), np.arange(length)] = 1
+    y = np.zeros((n, 2), np.uint8)
+    y[n // 2 :, 0] = 1
+    attrs = {"split": "test", "window": length, "format_version": FORMAT_VERSION}
+    with SplitWriter(tmp_path / "test.h5", ["ctcf", "none"], length, 16, "none", 0, attrs) as writer:
+        writer.append(x, y, ["chrA"] * (n // 2) + ["chrB"] * (n // 2), np.arange(n) * length, np.arange(n) * length)
+    seen = []
+
+    def spy(model, layer, xs, ys, *args, **kwargs):
+        seen.append(ys[:, 0].numpy().copy())
+        return np.zeros(layer.n_filters), np.zeros((layer.n_filters, ys.shape[1]))
+
+    monkeypatch.setattr(flt, "influence", spy)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv1d(4, 3, 19), torch.nn.ReLU(), torch.nn.AdaptiveMaxPool1d(1))
+    model.append(torch.nn.Flatten()).append(torch.nn.Linear(3, 2))
+    for seed in (1, 2):
+        xs, ys = it.sample_split(tmp_path / "test.h5", 300, seed)
+        analyse(model, xs, ys, jaspar, influence_sequences=100)
+    first, second = seen
+    assert len(first) == 100 and 35 <= first.sum() <= 65  # both chromosomes, in proportion (was: chrA only)
+    assert not np.array_equal(first, second)  # the sample follows the seed
+    xs, ys = it.sample_split(tmp_path / "test.h5", 300, 1)
+    analyse(model, xs, ys, jaspar, influence_sequences=100)
+    assert np.array_equal(seen[2], first)  # and is deterministic for a seed
 
 
 @pytest.mark.parametrize("arch", ["linear", "cnn", "chromdragonn"])

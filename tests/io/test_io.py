@@ -116,18 +116,40 @@ def test_readers_reject_another_format_version(tmp_path, reader):
     assert str(err.value).startswith(str(path)) and "rebuild the data stage" in str(err.value)
 
 
-def test_sample_rows_is_seeded_and_in_file_order(tmp_path):
-    x, y = _split(tmp_path / "s.h5")
-    a, b = sample_rows(tmp_path / "s.h5", 20, 3), sample_rows(tmp_path / "s.h5", 20, 3)
-    assert a[0].shape == (20, 4, 10) and a[1].shape == (20, 2)
-    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
-    other = sample_rows(tmp_path / "s.h5", 20, 4)
-    assert not np.array_equal(a[0], other[0])
-    keep = np.zeros(50, bool)
-    keep[np.random.default_rng(3).choice(50, 20, replace=False)] = True
-    assert np.array_equal(a[0], x[keep]) and np.array_equal(a[1], y[keep])
-    whole = sample_rows(tmp_path / "s.h5", 100, 0)
-    assert np.array_equal(whole[0], x)
+def _two_chromosome_split(path, n=200):
+    """Rows 0..n/2-1 on chrA, the rest on chrB; row i's index is written into x[i, 0, :2] (hi, lo byte)."""
+    x = np.zeros((n, 4, 10), np.uint8)
+    x[:, 0, 0], x[:, 0, 1] = np.arange(n) // 256, np.arange(n) % 256
+    y = (np.arange(n)[:, None] >= n // 2).astype(np.uint8).repeat(2, axis=1)
+    attrs = {"split": "test", "window": 10, "format_version": FORMAT_VERSION}
+    chroms = ["chrA"] * (n // 2) + ["chrB"] * (n - n // 2)
+    with SplitWriter(path, ["A", "B"], 10, 8, "gzip", 1, attrs) as writer:
+        writer.append(x, y, chroms, np.arange(n) * 10, np.arange(n) * 10 + 10)
+    return n
+
+
+def _row_ids(x):
+    return x[:, 0, 0].astype(int) * 256 + x[:, 0, 1]
+
+
+@pytest.mark.parametrize("n_max", [1000, 120])
+def test_sample_rows_is_seeded_and_in_random_order_across_the_split(tmp_path, n_max):
+    n = _two_chromosome_split(tmp_path / "s.h5")
+    a, b = sample_rows(tmp_path / "s.h5", n_max, 3), sample_rows(tmp_path / "s.h5", n_max, 3)
+    k = min(n, n_max)
+    assert a[0].shape == (k, 4, 10) and a[1].shape == (k, 2)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])  # deterministic for a seed
+    rows = _row_ids(a[0])
+    assert len(set(rows)) == k and np.array_equal(a[1][:, 0], rows >= n // 2)  # labels stay with their rows
+    if n_max < n:  # the same seeded sample of rows as before, only no longer in file order
+        assert np.array_equal(np.sort(rows), np.sort(np.random.default_rng(3).choice(n, n_max, replace=False)))
+    else:
+        assert np.array_equal(np.sort(rows), np.arange(n))
+    assert not np.array_equal(rows, np.sort(rows))
+    assert not np.array_equal(rows, _row_ids(sample_rows(tmp_path / "s.h5", n_max, 4)[0]))
+    for seed in range(5):  # any prefix (influence takes the first n) covers both chromosomes in proportion
+        prefix = _row_ids(sample_rows(tmp_path / "s.h5", n_max, seed)[0][:40])
+        assert 12 <= (prefix >= n // 2).sum() <= 28
 
 
 def test_windows_table_write_then_read(tmp_path):

@@ -140,3 +140,37 @@ def test_bad_model_configuration_is_explained():
         models.ModelConfigError, match="first_activation 'sigmoid' is not known. Fix: use one of relu, exp"
     ):
         models.build("basset", 3, 600, first_activation="sigmoid")
+
+
+def _residual_blocks(model):
+    from chromcnn.models.basenji import DilatedResidual
+
+    return [m for m in model.modules() if isinstance(m, DilatedResidual)]
+
+
+def test_basenji_dilations_round_the_running_product_as_basenji2():
+    from chromcnn.models.basenji import dilations
+
+    # Basenji2 (params_human.json: rate_mult 1.5, repeat 11, round true): the running rate is
+    # multiplied by 1.5 and rounded (half to even) after each block
+    assert dilations(11, 1.5) == [1, 2, 3, 4, 6, 9, 14, 21, 32, 48, 72]
+    assert dilations(4, 2.0) == [1, 2, 4, 8]
+    model = models.build("basenji", 3, 1000, n_dilated=6)
+    convs = [next(m for m in r.modules() if isinstance(m, torch.nn.Conv1d)) for r in _residual_blocks(model)]
+    assert [c.dilation[0] for c in convs] == [1, 2, 3, 4, 6, 9]
+    assert [c.padding[0] for c in convs] == [1, 2, 3, 4, 6, 9]  # kernel 3: length kept
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_basenji_residual_blocks_are_the_identity_at_initialisation(train):
+    torch.manual_seed(0)
+    model = models.build("basenji", 3, 600).train(train)
+    blocks = _residual_blocks(model)
+    assert len(blocks) == 4
+    x = torch.randn(5, blocks[0].channels, 75)
+    for r in blocks:
+        last_bn = [m for m in r.block.modules() if isinstance(m, torch.nn.BatchNorm1d)][-1]
+        assert torch.equal(last_bn.weight, torch.zeros_like(last_bn.weight))  # Basenji2's bn_gamma='zeros'
+        assert torch.equal(r.block(x), torch.zeros_like(x)) and torch.equal(r(x), x)
+    first_bn = [m for m in blocks[0].block.modules() if isinstance(m, torch.nn.BatchNorm1d)][0]
+    assert torch.equal(first_bn.weight, torch.ones_like(first_bn.weight))  # the dilated conv's BN keeps gamma 1

@@ -1,10 +1,11 @@
 """From a trained model to a table of first-layer motifs (Basset's method).
 
-Pipeline for one model: sample test sequences -> per-filter activation mean and
-max -> sites above ``mean + fraction * (max - mean)`` -> counts -> PPM with a
-pseudocount -> information content against the genome's base composition ->
-flank trimming -> Tomtom against JASPAR -> influence of each filter that has
-enough sites.
+Pipeline for one model: sample test sequences (seeded, in random order) ->
+per-filter activation mean and max -> sites above ``mean + fraction * (max -
+mean)`` -> counts -> PPM with a pseudocount -> information content against the
+genome's base composition -> flank trimming -> Tomtom against JASPAR ->
+influence of each filter that has enough sites, on the first
+``influence_sequences`` of the sample.
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ def analyse(
     Parameters
     ----------
     x : numpy.ndarray
-        uint8 (N, 4, L) test sequences.
+        uint8 (N, 4, L) test sequences in a random order, as :func:`sample_split`
+        returns them: influence is measured on the first ``s.influence_sequences``,
+        which are then a seeded uniform sample of the whole split.
     y : numpy.ndarray
         (N, T) labels.
     """

@@ -81,28 +81,45 @@ def read_meta(path: str | Path) -> dict:
 
 
 def sample_rows(path: str | Path, n_max: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Up to ``n_max`` windows of a split, a seeded uniform sample in file order, read chunk by chunk.
+    """Up to ``n_max`` windows of a split: a seeded uniform sample, returned in a seeded random order.
+
+    Rows are in genomic order in the file, so the order of the sample is shuffled too:
+    every prefix of the result (``x[:n]``) is itself a uniform sample of the whole
+    split, not its first windows. The file is still read chunk by chunk in file order
+    (only blocks holding a sampled row); each block's rows are written straight into
+    their shuffled slots, so memory is the result plus one block.
+
+    Parameters
+    ----------
+    path : str or Path
+        A split file (``results/data/{split}.h5``).
+    n_max : int
+        The most rows to return; the whole split, shuffled, when it has no more.
+    seed : int
+        Seeds both the choice of rows and their order.
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        uint8 (n, 4, L) and labels (n, T).
+        uint8 (n, 4, L) sequences and (n, T) labels (the file's dtype), row ``i`` of
+        both from the same window; ``n = min(n_max, N)``.
     """
+    rng = np.random.default_rng(seed)
     with h5py.File(path, "r") as h5:
         _check_version(h5, path)
-        n = h5["x"].shape[0]
-        keep = np.ones(n, dtype=bool)
-        if n > n_max:
-            keep[:] = False
-            keep[np.random.default_rng(seed).choice(n, n_max, replace=False)] = True
-        step = h5["x"].chunks[0] * 8
-        xs, ys = [], []
+        xd, yd = h5["x"], h5["y"]
+        n = xd.shape[0]
+        rows = np.sort(rng.choice(n, n_max, replace=False)) if n > n_max else np.arange(n)
+        slot = rng.permutation(len(rows))  # rows[i] goes to output position slot[i]
+        x = np.empty((len(rows), *xd.shape[1:]), xd.dtype)
+        y = np.empty((len(rows), *yd.shape[1:]), yd.dtype)
+        step = xd.chunks[0] * 8
         for s in range(0, n, step):
-            m = keep[s : s + step]
-            if m.any():
-                xs.append(h5["x"][s : s + step][m])
-                ys.append(h5["y"][s : s + step][m])
-    return np.concatenate(xs), np.concatenate(ys)
+            lo, hi = np.searchsorted(rows, [s, s + step])
+            if hi > lo:
+                x[slot[lo:hi]] = xd[s : s + step][rows[lo:hi] - s]
+                y[slot[lo:hi]] = yd[s : s + step][rows[lo:hi] - s]
+    return x, y
 
 
 COMPRESSIONS = ("none", "lzf", "gzip")

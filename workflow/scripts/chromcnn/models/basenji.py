@@ -3,14 +3,17 @@
 Following the Basenji model card: a convolution stem (GELU, conv, BN, max-pool),
 a width-growing reducing tower (GELU, conv, BN, max-pool per stage), a tower of
 dilated residual blocks on a wide stream with a narrow bottleneck (dilation
-starts at 1 and is multiplied by ``dilation_rate`` after every block, rounded),
-and a final pointwise convolution block. Instead of per-bin coverage tracks,
+starts at 1 and is multiplied by ``dilation_rate`` after every block, rounded,
+as Basenji2's ``round: true``: 1, 2, 3, 4, 6, 9, ...; the last BatchNorm of each
+residual branch starts at gamma 0, Basenji2's ``bn_gamma='zeros'``, so every
+block is the identity at initialisation), and a final pointwise convolution block. Instead of per-bin coverage tracks,
 the bins are averaged and a linear head predicts the tasks. Widths are scaled
 for ~1 kb windows (the card's 131 kb model uses 288-1536 channels).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -32,15 +35,36 @@ def conv_block(c_in: int, c_out: int, kernel: int, pool: int = 1, dilation: int 
     return nn.Sequential(*layers)
 
 
+def dilations(n_blocks: int, rate: float) -> list[int]:
+    """Dilation of each residual block, Basenji2's rule with ``round: true``.
+
+    The running rate starts at 1.0, each block uses ``int(np.round(rate))``, then
+    the rate is multiplied by ``rate`` and rounded (half to even, as NumPy does):
+    ``dilations(11, 1.5) == [1, 2, 3, 4, 6, 9, 14, 21, 32, 48, 72]``.
+    """
+    out, current = [], 1.0
+    for _ in range(n_blocks):
+        out.append(int(np.round(current)))
+        current = float(np.round(current * rate))
+    return out
+
+
 class DilatedResidual(nn.Module):
-    """Bottlenecked dilated convolution, projected back and added to the stream."""
+    """Bottlenecked dilated convolution, projected back and added to the stream.
+
+    The projection's BatchNorm starts with gamma 0 (Basenji2's ``bn_gamma='zeros'``):
+    the branch outputs 0 at initialisation, so the block starts as the identity.
+    Input and output (N, channels, L) float.
+    """
 
     def __init__(self, channels: int, bottleneck: int, kernel: int, dilation: int, dropout: float) -> None:
         super().__init__()
+        self.channels = channels
         self.block = nn.Sequential(
             conv_block(channels, bottleneck, kernel, dilation=dilation),
             conv_block(bottleneck, channels, 1, dropout=dropout),
         )
+        nn.init.zeros_(self.block[1][2].weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.block(x)
@@ -74,10 +98,8 @@ class Basenji(nn.Module):
         for width in tower_channels:
             layers.append(conv_block(c, width, tower_kernel, pool=pool))
             c = width
-        dilation = 1.0
-        for _ in range(n_dilated):
-            layers.append(DilatedResidual(c, bottleneck, dilated_kernel, int(round(dilation)), dropout))
-            dilation *= dilation_rate
+        for dilation in dilations(n_dilated, dilation_rate):
+            layers.append(DilatedResidual(c, bottleneck, dilated_kernel, dilation, dropout))
         layers += [conv_block(c, head_channels, 1, dropout=dropout / 2), nn.GELU()]
         self.trunk = nn.Sequential(*layers)
         self.head = nn.Linear(head_channels, n_tasks)
