@@ -1,0 +1,77 @@
+"""A file given with --configfile stands alone: nothing is merged in from config.yaml.
+
+The documented commands are run as a user types them (dry runs from the repository
+root); Snakemake alone would merge the example's dictionaries into config.yaml's,
+so the demo's five cell types would be downloaded beside the example's four.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+import yaml
+from conftest import ROOT, needs_realdata
+from workflow_helpers import SNAKEMAKE, run_env
+
+
+def dry_run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    cmd = [SNAKEMAKE, "-n", "--cores", "1", "--nocolor", *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=run_env(), timeout=600)
+
+
+def job_counts(stdout: str) -> dict[str, int]:
+    table = stdout.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
+
+
+def peak_sources(stdout: str) -> set[str]:
+    return set(re.findall(r"resources/peaks/(\w+)\.bed\.gz", stdout))
+
+
+def test_encode_example_stands_alone():
+    proc = dry_run("--configfile", "config/examples/encode_hg38_dnase.yaml")
+    assert proc.returncode == 0, proc.stderr
+    example = yaml.safe_load((ROOT / "config/examples/encode_hg38_dnase.yaml").read_text())
+    assert peak_sources(proc.stdout) == set(example["cell_types"])  # not the demo's five
+    assert job_counts(proc.stdout)["download_peaks"] == len(example["cell_types"])
+
+
+@needs_realdata
+def test_chr22_example_stands_alone_as_its_header_says():
+    header = (ROOT / "config/examples/chr22_realdata.yaml").read_text().splitlines()[2]
+    assert "--configfile config/examples/chr22_realdata.yaml" in header
+    proc = dry_run("--configfile", "config/examples/chr22_realdata.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert peak_sources(proc.stdout) == {"DNase_GM12878", "DNase_HepG2", "ChIP_MAX_K562", "ChIP_MYC_K562"}
+
+
+def test_config_overrides_still_apply_on_top_of_a_configfile():
+    """--config key=value is applied to the given file: a bad value is reported, a good one used."""
+    proc = dry_run("--configfile", "config/examples/encode_hg38_dnase.yaml", "--config", "window=0")
+    assert proc.returncode != 0 and "window" in proc.stderr and "minimum of 1" in proc.stderr
+    proc = dry_run("--config", "window=0")  # the default config.yaml, overridden
+    assert proc.returncode != 0 and "minimum of 1" in proc.stderr
+
+
+def test_an_error_names_the_file_given_with_configfile(tmp_path):
+    cfg = (ROOT / "config/examples/encode_hg38_dnase.yaml").read_text() + "windw: 5\n"
+    path = tmp_path / "mine.yaml"
+    path.write_text(cfg)
+    proc = dry_run("--configfile", str(path))
+    assert proc.returncode != 0
+    line = next(ln for ln in proc.stderr.splitlines() if "chromcnn error" in ln)
+    assert "mine.yaml" in line and "windw" in line and "config.yaml" not in line.replace("mine.yaml", "")
+
+
+@pytest.mark.parametrize("section", ["train", "motifs"])
+def test_nothing_of_the_demo_leaks_into_another_configfile(tmp_path, section):
+    """Sections the example leaves out get the schema's defaults, not the demo's settings."""
+    cfg = yaml.safe_load((ROOT / "config/examples/encode_hg38_dnase.yaml").read_text())
+    cfg.pop(section, None)
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = dry_run("--configfile", str(path), "--printshellcmds")
+    assert proc.returncode == 0, proc.stderr
+    assert "planted_motifs.tsv" not in proc.stdout  # the demo's motifs.planted
