@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import h5py
 import numpy as np
 import pandas as pd
@@ -152,12 +154,12 @@ def test_non_finite_loss_stops_with_epoch_and_batch_and_keeps_last_good(toy, tmp
 
 
 def test_losses_and_targets_for_every_task_type():
-    from chromcnn.models.losses import make_loss
+    from chromcnn.models.losses import label_counts, make_loss
     from chromcnn.training.objective import targets
 
     y = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0]], np.uint8)
     cpu = torch.device("cpu")
-    bce = make_loss(TrainSettings(arch="x", pos_weight=True), y)
+    bce = make_loss(TrainSettings(arch="x", pos_weight=True), label_counts(y))
     assert isinstance(bce, torch.nn.BCEWithLogitsLoss)
     assert bce.pos_weight.tolist() == [1.0, 3.0, 3.0]  # negatives / positives per task
     ce = TrainSettings(arch="x", task_type="multi-class")
@@ -174,9 +176,25 @@ def test_losses_and_targets_for_every_task_type():
 
 @pytest.mark.parametrize("task_type", ["multi-class", "regression"])
 def test_other_task_types_train(toy, tmp_path, task_type):
-    s = settings(task_type=task_type, max_epochs=1)
+    """The library trains regression too (for quantitative targets); its history never names MSE as AUROC."""
+    monitor = "valid_loss" if task_type == "regression" else "valid_auprc"
+    s = settings(task_type=task_type, max_epochs=1, monitor=monitor)
     result = fit(build_cnn(s), *toy, tmp_path, s)
     assert result["best_epoch"] == 1 and np.isfinite(result["train_loss"])
+    history = pd.read_csv(tmp_path / "history.tsv", sep="\t")
+    assert np.isfinite(history.valid_loss).all()
+    if task_type == "regression":  # no AUROC / AUPRC of 0/1 targets under a regression loss
+        assert history.valid_auroc.isna().all() and history.valid_auprc.isna().all()
+    else:
+        assert history.valid_auroc.between(0, 1).all() and history.valid_auprc.between(0, 1).all()
+
+
+@pytest.mark.parametrize("monitor", ["valid_auroc", "valid_auprc"])
+def test_monitor_the_task_type_has_not_is_rejected(toy, tmp_path, monitor):
+    s = settings(task_type="regression", max_epochs=1, monitor=monitor)
+    with pytest.raises(InputError, match=f"monitor '{monitor}' does not exist for task_type 'regression'"):
+        fit(build_cnn(s), *toy, tmp_path, s)
+    assert not (tmp_path / "checkpoints" / "last.pt").exists()
 
 
 def test_early_stopping_ends_the_run(toy, tmp_path):
@@ -199,3 +217,103 @@ def test_best_epoch_is_the_trainers_on_its_monitor():
     assert best_epoch(rows, "valid_auprc") == 2
     assert best_epoch(rows, "valid_loss") == 4
     assert best_epoch([], "valid_auprc") == 0
+
+
+def test_run_killed_after_its_early_stopping_epoch_stops_at_once(toy, tmp_path):
+    """Patience is checked before each epoch: resumed after its stopping epoch, a run trains no more."""
+    s = settings(lr=1e-12, max_epochs=20, patience=2, monitor="valid_loss")
+    fit(build_cnn(s), *toy, tmp_path / "straight", s)
+    straight = pd.read_csv(tmp_path / "straight" / "history.tsv", sep="\t")
+    k = len(straight)
+    assert k < 20  # early stopping ended it
+    assert fit(build_cnn(s), *toy, tmp_path / "killed", s, stop_after_epoch=k) == {"stopped_at": k}
+    resumed = fit(build_cnn(s), *toy, tmp_path / "killed", s)
+    assert resumed["resumed_from"] == k
+    killed = pd.read_csv(tmp_path / "killed" / "history.tsv", sep="\t")
+    pd.testing.assert_frame_equal(
+        straight.drop(columns=["seconds", "samples_per_s"]), killed.drop(columns=["seconds", "samples_per_s"])
+    )
+    a = torch.load(tmp_path / "straight" / "model.pt", weights_only=False)
+    b = torch.load(tmp_path / "killed" / "model.pt", weights_only=False)
+    assert a["best_epoch"] == b["best_epoch"]
+    assert all(torch.equal(a["state_dict"][name], b["state_dict"][name]) for name in a["state_dict"])
+
+
+def test_pos_weight_is_computed_from_the_labels_in_ram_and_streaming(toy, tmp_path):
+    """pos_weight = negatives / positives per task of the training labels, whichever way the split is loaded."""
+    from chromcnn.training.loop import prepare
+
+    with h5py.File(toy[0]) as h5:
+        y = h5["y"][:]
+    pos = y.sum(axis=0).astype(np.float64)
+    expected = torch.tensor((len(y) - pos) / pos, dtype=torch.float32)
+    weights = []
+    for budget in (100, 0):
+        s = settings(pos_weight=True, memory_budget_mb=budget)
+        run = prepare(build_cnn(s), *toy, tmp_path / str(budget), s)
+        assert run.train_b.in_memory == (budget > 0)
+        assert run.loss_fn.pos_weight is not None
+        weights.append(run.loss_fn.pos_weight)
+    assert torch.equal(weights[0], expected) and torch.equal(weights[1], expected)
+
+
+class DeviceSpy(torch.nn.Module):
+    """A loss that records where its inputs are."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.devices: list[torch.device] = []
+
+    def forward(self, logits, target):
+        self.devices += [logits.device, target.device]
+        return torch.tensor(0.25)
+
+
+def test_validation_loss_is_computed_on_the_runs_device(toy):
+    """The validation loss runs where the loss module (and its pos_weight) lives, and equals the direct loss."""
+    from chromcnn.inference.predict import predict_labelled
+    from chromcnn.models.losses import label_counts, make_loss
+    from chromcnn.training.validation import validate, validation_loss
+
+    y = np.array([[1, 0, 1], [0, 0, 1]], np.uint8)
+    spy = DeviceSpy()
+    meta = torch.device("meta")
+    assert validation_loss(spy, np.zeros((2, 3), np.float32), y, settings(), meta) == 0.25
+    assert spy.devices == [meta, meta]
+
+    s = settings(pos_weight=True)
+    batches = Batches(toy[1], 64)
+    torch.manual_seed(0)
+    model = build_cnn(s)()
+    loss_fn = make_loss(s, label_counts(batches.y))
+    assert loss_fn.pos_weight is not None
+    got = validate(model, batches, loss_fn, s, torch.device("cpu"))["valid_loss"]
+    logits, labels = predict_labelled(model, batches.epoch(0, 0, shuffle=False), "cpu")
+    direct = torch.nn.BCEWithLogitsLoss(pos_weight=loss_fn.pos_weight)(
+        torch.from_numpy(logits), torch.from_numpy(labels).float()
+    )
+    assert got == float(direct)
+
+
+def test_deterministic_flags_are_set_for_cuda_only(monkeypatch):
+    from chromcnn.training.loop import set_deterministic
+
+    before = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", False)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)
+    try:
+        for device, enabled in ((torch.device("cpu"), True), (torch.device("cuda"), False)):
+            set_deterministic(device, enabled)
+            assert not torch.backends.cudnn.deterministic and torch.backends.cudnn.benchmark
+            assert "CUBLAS_WORKSPACE_CONFIG" not in os.environ
+            assert torch.are_deterministic_algorithms_enabled() == before[0]
+        set_deterministic(torch.device("cuda"), True)
+        assert torch.are_deterministic_algorithms_enabled() and torch.is_deterministic_algorithms_warn_only_enabled()
+        assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+        monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+        set_deterministic(torch.device("cuda"), True)
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"  # a user's setting is kept
+    finally:
+        torch.use_deterministic_algorithms(before[0], warn_only=before[1])

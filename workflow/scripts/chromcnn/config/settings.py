@@ -13,6 +13,15 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from chromcnn.errors import InputError
+
+#: the validation metrics of each task type, the values ``monitor`` may take (history.tsv holds NaN for the others).
+MONITORS = {
+    "multi-label": ("valid_auprc", "valid_auroc", "valid_loss"),
+    "multi-class": ("valid_auprc", "valid_auroc", "valid_loss"),
+    "regression": ("valid_loss",),
+}
+
 
 @dataclass
 class TrainSettings:
@@ -42,10 +51,29 @@ class TrainSettings:
     bf16: bool = True
     compile: bool = False
     memory_budget_mb: float = 4096
+    deterministic: bool = True
 
     def key(self) -> str:
         """Hash identifying the run (a checkpoint from another run is not resumed)."""
         return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def check_monitor(task_type: str, monitor: str, path: str | None = None, line: int | None = None) -> None:
+    """Reject a monitored metric the task type does not compute (e.g. AUPRC of a regression).
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and ``line`` when given.
+    """
+    allowed = MONITORS.get(task_type, ())
+    if monitor not in allowed:
+        raise InputError(
+            f"train.monitor '{monitor}' does not exist for task_type '{task_type}'",
+            f"set train.monitor to one of: {', '.join(allowed) or 'valid_loss'}",
+            path=path,
+            line=line,
+        )
 
 
 def monitor_value(row: dict, monitor: str) -> float:

@@ -14,7 +14,7 @@ import re
 import torch
 
 from chromcnn import models
-from chromcnn.config.settings import TrainSettings
+from chromcnn.config.settings import TrainSettings, check_monitor
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
 
@@ -32,6 +32,7 @@ GLOBAL_KEYS = (
     "bf16",
     "compile",
     "memory_budget_mb",
+    "deterministic",
 )
 ID_RE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)-s(?P<seed>\d+)$")
 
@@ -83,8 +84,28 @@ def resolve(
     hparams = override.pop("hparams", {})
     base.update(override)
     settings = TrainSettings(arch=name, hparams=hparams, seed=seed, **base)
+    check_task_type(settings, source, lines)
     check_buildable(settings, config, tasks, source, lines)
     return settings
+
+
+def check_task_type(settings: TrainSettings, source: str, lines: dict) -> None:
+    """The data stage writes 0/1 labels: reject regression on them, and a monitor the task type lacks.
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the line of ``train.task_type`` or ``train.monitor``.
+    """
+    if settings.task_type == "regression":
+        raise InputError(
+            "train.task_type 'regression' needs quantitative targets, but the data stage writes 0/1 labels "
+            "(a regression loss on them would be reported as if it were a classifier)",
+            "use task_type: multi-label (0/1 labels per cell type) until quantitative targets are supported",
+            path=source,
+            line=lines.get(("train", "task_type")),
+        )
+    check_monitor(settings.task_type, settings.monitor, source, lines.get(("train", "monitor")))
 
 
 def check_buildable(settings: TrainSettings, config: dict, tasks: list[str], source: str, lines: dict) -> None:

@@ -22,25 +22,54 @@ class LossSettings(Protocol):
     pos_weight: bool
 
 
-def make_loss(settings: LossSettings, y_train: np.ndarray | None) -> nn.Module:
+def label_counts(y: np.ndarray) -> tuple[np.ndarray, int]:
+    """Positives per task and the number of rows of a label matrix.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        0/1 (N, T) labels, any integer dtype.
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        int64 (T,) count of non-zero labels per task, and N.
+    """
+    y = np.asarray(y)
+    return np.count_nonzero(y, axis=0).astype(np.int64), int(len(y))
+
+
+def pos_weight(counts: tuple[np.ndarray, int]) -> torch.Tensor:
+    """Per-task negatives / positives (a task without positives: its negatives), float32 (T,)."""
+    positives, n = counts
+    pos = np.asarray(positives, dtype=np.float64)
+    return torch.tensor((n - pos) / np.maximum(pos, 1), dtype=torch.float32)
+
+
+def make_loss(settings: LossSettings, counts: tuple[np.ndarray, int] | None) -> nn.Module:
     """Loss for the task type; BCE may use per-task pos_weight = negatives / positives.
 
     Parameters
     ----------
     settings : LossSettings
         ``task_type``, ``loss`` (None: the task type's default) and ``pos_weight``.
-    y_train : numpy.ndarray or None
-        0/1 (N, T) training labels, for ``pos_weight``.
+    counts : (numpy.ndarray, int) or None
+        The training labels' positives per task, int64 (T,), and row count
+        (:func:`label_counts`; the trainer counts them from the split file).
+        None gives an unweighted BCE (the influence scores of interpretation,
+        which have no training labels).
+
+    Raises
+    ------
+    InputError
+        Unknown task type or loss.
     """
     if settings.task_type not in TASK_TYPES:
         raise InputError(f"unknown task type '{settings.task_type}'", f"use one of: {', '.join(TASK_TYPES)}")
     loss = settings.loss or LOSSES[settings.task_type]
     if loss == "bce":
-        weight = None
-        if settings.pos_weight and y_train is not None:
-            pos = y_train.sum(axis=0).astype(np.float64)
-            weight = torch.tensor((len(y_train) - pos) / np.maximum(pos, 1), dtype=torch.float32)
-        return nn.BCEWithLogitsLoss(pos_weight=weight)
+        use = settings.pos_weight and counts is not None
+        return nn.BCEWithLogitsLoss(pos_weight=pos_weight(counts) if use else None)
     if loss == "ce":
         return nn.CrossEntropyLoss()
     if loss == "mse":

@@ -5,7 +5,10 @@ scheduler, early-stopping state, history); the best model so far is
 ``checkpoints/best.pt``, published as ``model.pt`` when the run ends. A killed
 job that is started again resumes after its last finished epoch and ends with
 the same weights as an uninterrupted run: batch order, augmentation and
-dropout are seeded from ``(seed, epoch)`` alone.
+dropout are seeded from ``(seed, epoch)`` alone, and early stopping is checked
+before each epoch. Bit-identical resumption is tested on CPU; on CUDA,
+``train.deterministic`` (default) selects deterministic kernels
+(:func:`set_deterministic`).
 
 The parts live beside this module: :mod:`~chromcnn.training.objective`
 (targets, optimizer, monitored value), :mod:`~chromcnn.training.augment`,
@@ -16,6 +19,7 @@ the loss is :func:`chromcnn.models.losses.make_loss`.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,13 +29,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from chromcnn.config.settings import TrainSettings, monitor_value
+from chromcnn.config.settings import TrainSettings, check_monitor, monitor_value
 from chromcnn.inference.device import autocast, pick_device, to_input
 from chromcnn.io.batches import Batches
 from chromcnn.models.losses import make_loss
 from chromcnn.training.augment import augment
 from chromcnn.training.checkpoint import State, publish, resume, save_best, save_checkpoint
-from chromcnn.training.objective import make_optimizer, make_scheduler, targets
+from chromcnn.training.objective import count_labels, make_optimizer, make_scheduler, targets
 from chromcnn.training.validation import validate
 
 LOG = logging.getLogger(__name__)
@@ -123,15 +127,33 @@ def recalibrate_batchnorm(
         m.momentum = momentum
 
 
+def set_deterministic(device: torch.device, enabled: bool) -> None:
+    """Deterministic kernels on CUDA (``train.deterministic``); nothing on other devices.
+
+    Sets ``torch.use_deterministic_algorithms(True, warn_only=True)`` (an op without a
+    deterministic kernel warns instead of failing), cuDNN's deterministic mode without
+    benchmarking, and ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` unless the environment sets it
+    (it must be set before the first cuBLAS call: call this before building the model).
+    """
+    if not enabled or device.type != "cuda":
+        return
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+
+
 def prepare(build: Callable[[], nn.Module], train_h5: str, valid_h5: str, out: Path, settings: TrainSettings) -> Run:
     """Seeded model, loaders, loss, optimizer and scheduler; resumed from ``checkpoints/last.pt`` when it matches."""
+    check_monitor(settings.task_type, settings.monitor)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     device = pick_device(settings.device)
+    set_deterministic(device, settings.deterministic)
     torch.manual_seed(settings.seed)
     model = build().to(device)
     train_b = Batches(train_h5, settings.batch_size, settings.memory_budget_mb)
     valid_b = Batches(valid_h5, max(settings.batch_size, 256), settings.memory_budget_mb)
-    loss_fn = make_loss(settings, train_b.y if train_b.in_memory else None).to(device)
+    loss_fn = make_loss(settings, count_labels(train_h5) if settings.pos_weight else None).to(device)
     opt = make_optimizer(model, settings)
     sched = make_scheduler(opt, settings)
     state = resume(out, settings, model, opt, sched) or State()
@@ -189,6 +211,11 @@ def record_epoch(run: Run, row: dict, meta: dict | None) -> None:
     save_checkpoint(run.out, settings, run.model, run.opt, run.sched, state)
 
 
+def patience_spent(state: State, settings: TrainSettings) -> bool:
+    """Early stopping is due: checked before every epoch, so a run resumed after its stopping epoch trains no more."""
+    return settings.early_stopping and state.bad_epochs >= settings.patience
+
+
 def fit(
     build: Callable[[], nn.Module],
     train_h5: str,
@@ -224,17 +251,18 @@ def fit(
     ------
     TrainingError
         On a non-finite loss; ``checkpoints/`` keeps the last good epoch.
+    InputError
+        A ``monitor`` the task type does not compute (before any epoch).
     """
     run = prepare(build, train_h5, valid_h5, Path(out_dir), settings)
     state = run.state
-    while state.epoch < settings.max_epochs:
+    while state.epoch < settings.max_epochs and not patience_spent(state, settings):
         epoch = state.epoch + 1
         record_epoch(run, run_epoch(run, epoch), meta)
         if stop_after_epoch == epoch:
             return {"stopped_at": epoch}
-        if settings.early_stopping and state.bad_epochs >= settings.patience:
-            LOG.info("early stopping after epoch %d (best epoch %d)", epoch, state.best_epoch)
-            break
+    if patience_spent(state, settings):
+        LOG.info("early stopping after epoch %d (best epoch %d)", state.epoch, state.best_epoch)
     publish(run.out, state)  # the declared outputs appear only now, complete
     best = state.history[state.best_epoch - 1]
     return {"best_epoch": state.best_epoch, **best, "resumed_from": run.resumed_from}

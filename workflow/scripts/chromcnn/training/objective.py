@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import h5py
 import numpy as np
 import torch
 from torch import nn
@@ -16,6 +17,31 @@ def targets(y: np.ndarray, settings: TrainSettings, device: torch.device) -> tor
     if settings.task_type == "multi-class":
         return t.argmax(dim=1)
     return t.float()
+
+
+def count_labels(path: str, rows_per_read: int = 1 << 16) -> tuple[np.ndarray, int]:
+    """Positives per task and rows of a split file's ``y``, read in blocks (the split need not fit in RAM).
+
+    Parameters
+    ----------
+    path : str
+        Split file of the data contract (``y``: uint8 (N, T)).
+    rows_per_read : int
+        Rows of ``y`` per read.
+
+    Returns
+    -------
+    (numpy.ndarray, int)
+        int64 (T,) non-zero labels per task, and N: the ``counts`` of
+        :func:`chromcnn.models.losses.make_loss`.
+    """
+    with h5py.File(path, "r") as h5:
+        y = h5["y"]
+        n, t = y.shape
+        positives = np.zeros(t, np.int64)
+        for start in range(0, n, rows_per_read):
+            positives += np.count_nonzero(y[start : start + rows_per_read], axis=0)
+    return positives, int(n)
 
 
 def make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimizer:

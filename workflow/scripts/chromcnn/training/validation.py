@@ -47,10 +47,13 @@ def per_task(scores: np.ndarray, y: np.ndarray) -> list[dict]:
 
 
 def summarise(scores: np.ndarray, y: np.ndarray, task_type: str = "multi-label") -> dict:
-    """Macro AUROC / AUPRC over tasks (NaN tasks skipped); regression reports -MSE as both."""
+    """Macro AUROC / AUPRC over tasks (NaN tasks skipped).
+
+    Regression has no AUROC or AUPRC: both are NaN (its monitored metric is the
+    validation loss), never a number of another metric under their names.
+    """
     if task_type == "regression":
-        mse = float(np.mean((scores - y) ** 2))
-        return {"macro_auroc": -mse, "macro_auprc": -mse, "tasks": []}
+        return {"macro_auroc": float("nan"), "macro_auprc": float("nan"), "tasks": []}
     if task_type == "multi-class":
         y = np.eye(scores.shape[1])[np.asarray(y).argmax(axis=1)] if y.shape[1] == scores.shape[1] else y
     tasks = per_task(scores, y)
@@ -63,11 +66,37 @@ def summarise(scores: np.ndarray, y: np.ndarray, task_type: str = "multi-label")
     }
 
 
+def validation_loss(
+    loss_fn: nn.Module, logits: np.ndarray, y: np.ndarray, settings: TrainSettings, device: torch.device
+) -> float:
+    """The loss of the whole split, computed on ``device`` (where ``loss_fn`` and its ``pos_weight`` live).
+
+    Parameters
+    ----------
+    loss_fn : torch.nn.Module
+        The training loss, already on ``device``.
+    logits : numpy.ndarray
+        float32 (N, T) model outputs.
+    y : numpy.ndarray
+        (N, T) labels of the split.
+    settings : TrainSettings
+    device : torch.device
+
+    Returns
+    -------
+    float
+    """
+    return float(loss_fn(torch.from_numpy(np.asarray(logits)).to(device), targets(y, settings, device)))
+
+
 def validate(
     model: nn.Module, batches: Batches, loss_fn: nn.Module, settings: TrainSettings, device: torch.device
 ) -> dict:
-    """Validation loss and macro AUROC / AUPRC of the whole split (``valid_loss``, ``valid_auroc``, ``valid_auprc``)."""
+    """Validation loss and macro AUROC / AUPRC of the whole split (``valid_loss``, ``valid_auroc``, ``valid_auprc``).
+
+    The loss is computed on ``device``, beside ``loss_fn``; AUROC / AUPRC are NaN for regression.
+    """
     logits, y = predict_labelled(model, batches.epoch(0, 0, shuffle=False), device, bf16=settings.bf16)
-    loss = float(loss_fn(torch.from_numpy(logits), targets(y, settings, torch.device("cpu"))))
+    loss = validation_loss(loss_fn, logits, y, settings, device)
     metrics = summarise(logits, y, settings.task_type)
     return {"valid_loss": loss, "valid_auroc": metrics["macro_auroc"], "valid_auprc": metrics["macro_auprc"]}
