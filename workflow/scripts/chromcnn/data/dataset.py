@@ -1,9 +1,11 @@
 """The data stage's driver: peaks -> windows.tsv.gz + qc.json.
 
-All peak files are parsed and checked first (cheap, and where bad input is
-caught); the expensive per-chromosome work starts only when every input is
-good. The output appears only when complete, and a split left with no examples
-stops the run before any HDF5 file is written.
+All peak files and the blacklist are parsed and checked first (cheap, and
+where bad input is caught: unknown chromosome names, peaks from another
+assembly, a blacklist in another naming style); the expensive per-chromosome
+work starts only when every input is good. The output appears only when
+complete, and a split left with no examples stops the run before any HDF5 file
+is written.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections import Counter
 
 import numpy as np
 
+from chromcnn.data.assembly import check_past_end, check_peak_assembly
 from chromcnn.data.genome import read_fai
-from chromcnn.data.peaks import PeakSet, read_blacklist, read_peaks
+from chromcnn.data.peaks import PeakSet, load_blacklist, read_peaks
 from chromcnn.data.splits import SPLITS
 from chromcnn.data.windows import ChromResult, WindowParams, build_chrom, write_chrom
 from chromcnn.errors import InputError
@@ -30,13 +33,24 @@ def read_all_peaks(
     past_end: str,
     max_unknown: float,
     labels: dict[str, str] | None = None,
+    max_past_end: float = 0.01,
 ) -> list[PeakSet]:
-    """Parse every cell type's peaks (in config order), raising on the first bad file."""
+    """Parse and check every cell type's peaks (in config order), raising on the first bad file.
+
+    Each file is read (:func:`chromcnn.data.peaks.read_peaks`), then checked for peaks of
+    another known assembly (:func:`chromcnn.data.assembly.check_peak_assembly`) and for
+    more than ``max_past_end`` of its peaks past chromosome ends
+    (:func:`chromcnn.data.assembly.check_past_end`).
+    """
     labels = labels or {}
-    return [
-        read_peaks(path, name, chrom_sizes, past_end, max_unknown, label=labels.get(name))
-        for name, path in peak_files.items()
-    ]
+    out = []
+    for name, path in peak_files.items():
+        label = labels.get(name) or str(path)
+        peaks = read_peaks(path, name, chrom_sizes, past_end, max_unknown, label=label)
+        check_peak_assembly(label, name, peaks.max_end, chrom_sizes)
+        check_past_end(label, name, peaks.qc, peaks.max_end, chrom_sizes, max_past_end)
+        out.append(peaks)
+    return out
 
 
 class QC:
@@ -115,6 +129,8 @@ def build_windows_table(
     max_unknown: float = 0.5,
     config_file: str = "config.yaml",
     peak_labels: dict[str, str] | None = None,
+    max_past_end: float = 0.01,
+    blacklist_label: str | None = None,
 ) -> dict:
     """Run the whole window-building step.
 
@@ -129,22 +145,30 @@ def build_windows_table(
     params : WindowParams
     out_tsv : str
         ``windows.tsv.gz`` to write (atomically).
-    past_end, max_unknown : see :func:`chromcnn.data.peaks.read_peaks`.
+    past_end, max_unknown : see :func:`chromcnn.data.peaks.read_peaks`; ``max_unknown``
+        also bounds blacklist records in another naming style
+        (:func:`chromcnn.data.peaks.load_blacklist`).
     config_file : str
         Named in the error when a split is empty.
     peak_labels : dict, optional
         Names to use for peak files in messages.
+    max_past_end : float
+        ``peaks.max_past_end_fraction``: stop when more of a cell type's peaks run past
+        chromosome ends.
+    blacklist_label : str, optional
+        Name to use for the blacklist in messages and qc.json (defaults to ``blacklist``).
 
     Returns
     -------
     dict
-        QC summary (peaks per cell type, window counts, splits, GC, co-occurrence).
+        QC summary (peaks per cell type, blacklist counts or None, window counts, splits,
+        GC, co-occurrence).
     """
     entries = read_fai(f"{fasta}.fai")
     sizes = {e.name: e.length for e in entries}
     tasks = list(peak_files)
-    peaksets = read_all_peaks(peak_files, sizes, past_end, max_unknown, peak_labels)
-    black = read_blacklist(blacklist, sizes)
+    peaksets = read_all_peaks(peak_files, sizes, past_end, max_unknown, peak_labels, max_past_end)
+    black, black_qc = load_blacklist(blacklist, sizes, max_unknown, blacklist_label) if blacklist else ({}, None)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     qc = QC(tasks)
     with WindowsWriter(out_tsv, tasks) as writer:
@@ -156,5 +180,6 @@ def build_windows_table(
                 LOG.info("%s: %d windows", entry.name, len(res.starts))
         summary = qc.summary()
         summary["peaks"] = {p.name: p.qc for p in peaksets}
+        summary["blacklist"] = black_qc
         check_splits(summary, config_file)
     return summary

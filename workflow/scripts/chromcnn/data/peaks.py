@@ -6,7 +6,8 @@ first record. Each peak's site is its narrowPeak summit (column 10, offset
 from start) when present, else its midpoint. Peaks on chromosomes that the
 genome lacks are dropped and counted; peaks past a chromosome end are clipped
 or dropped and counted. Blacklists are read by the same parser
-(:class:`chromcnn.io.bed.BedFile`) and merged per chromosome.
+(:class:`chromcnn.io.bed.BedFile`), checked for another naming style
+(:func:`load_blacklist`) and merged per chromosome.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from chromcnn.data.chromnames import counterparts, unknown_chrom_error
 from chromcnn.data.intervals import merge_intervals
 from chromcnn.errors import InputError
 from chromcnn.io.bed import BedFile, BedRecord
+
+SUBSET_FIX = (
+    "or, if the genome deliberately holds only some chromosomes, set peaks.max_unknown_fraction: 1.0 to drop the rest"
+)
 
 
 @dataclass
@@ -36,11 +42,14 @@ class PeakSet:
     qc : dict
         Counts: read, kept, dropped_unknown_chrom (+ per chromosome), clipped_past_end,
         dropped_past_end, dropped_empty, summit_outside_peak, format.
+    max_end : dict of str to int
+        Largest end per chromosome as read (before clipping), unknown chromosomes included.
     """
 
     name: str
     by_chrom: dict[str, np.ndarray] = field(default_factory=dict)
     qc: dict = field(default_factory=dict)
+    max_end: dict[str, int] = field(default_factory=dict)
 
     def count(self) -> int:
         """Number of peaks kept."""
@@ -56,6 +65,7 @@ class _Reader:
         self.past_end = past_end
         self.rows: dict[str, array] = {}  # flat int64 start, end, centre triples
         self.unknown: Counter[str] = Counter()
+        self.max_end: dict[str, int] = {}
         self.counts = Counter()
         self.narrowpeak = 0
 
@@ -64,6 +74,8 @@ class _Reader:
         self.counts["read"] += 1
         self.narrowpeak += len(rec.cols) >= 10
         chrom, start, end = rec.cols[0], rec.start, rec.end
+        if end > self.max_end.get(chrom, -1):
+            self.max_end[chrom] = end
         size = self.sizes.get(chrom)
         if size is None:
             self.unknown[chrom] += 1
@@ -141,8 +153,10 @@ def read_peaks(
         )
     n_unknown = sum(reader.unknown.values())
     if n_unknown > max_unknown_fraction * n_read:
-        raise mismatch_error(label, name, n_unknown, n_read, reader.unknown, chrom_sizes)
-    peaks = PeakSet(name)
+        raise unknown_chrom_error(
+            label, f"cell type '{name}'", "peaks", n_unknown, n_read, reader.unknown, chrom_sizes, SUBSET_FIX
+        )
+    peaks = PeakSet(name, max_end=reader.max_end)
     for chrom, rows in reader.rows.items():
         arr = np.frombuffer(rows, dtype=np.int64).reshape(-1, 3)
         peaks.by_chrom[chrom] = arr[np.lexsort((arr[:, 0], arr[:, 2]))]
@@ -161,64 +175,98 @@ def read_peaks(
     return peaks
 
 
-def mismatch_error(
-    label: str,
-    name: str,
-    n_unknown: int,
-    n_read: int,
-    unknown: Counter,
+def load_blacklist(
+    path: str | Path,
     chrom_sizes: dict[str, int],
-) -> InputError:
-    """The classic assembly/naming mismatch, with example names from both sides."""
-    peak_names = [c for c, _ in unknown.most_common(3)]
-    genome_names = list(chrom_sizes)[:3]
-    fix = "use a genome and peak files of the same assembly and naming"
-    if all(not c.startswith("chr") for c in peak_names) and any(g.startswith("chr") for g in genome_names):
-        fix += " (peaks use Ensembl-style names; add the prefix, e.g. zcat f | sed 's/^/chr/')"
-    elif all(c.startswith("chr") for c in peak_names) and not any(g.startswith("chr") for g in genome_names):
-        fix += " (peaks use UCSC-style 'chr' names; the genome does not)"
-    else:
-        fix += (
-            ", or, if the genome deliberately holds only some chromosomes, "
-            "set peaks.max_unknown_fraction: 1.0 to drop the rest"
+    max_unknown_fraction: float = 0.5,
+    label: str | None = None,
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict]:
+    """Read a blacklist, stopping when its names are another naming style's.
+
+    Records on chromosomes the genome lacks are dropped and counted. Those whose
+    name is a genome chromosome in another style (``1`` for ``chr1``, ``MT`` for
+    ``chrM``) mean the blacklist would silently miss its regions: more of them
+    than ``max_unknown_fraction`` of the records that name a genome chromosome
+    (in either style) stops the run, as does a blacklist with no record on the
+    genome at all. Records on chromosomes the genome lacks in every style (a
+    whole-genome blacklist against a genome that holds only chr22) are dropped.
+
+    Parameters
+    ----------
+    path : str or Path
+        BED3+ file, plain or gzip.
+    chrom_sizes : dict of str to int
+        Genome chromosome lengths.
+    max_unknown_fraction : float
+        ``peaks.max_unknown_fraction``, the same bound as for peaks.
+    label : str, optional
+        The user's file, named in messages (defaults to ``path``).
+
+    Returns
+    -------
+    intervals : dict of str to tuple of numpy.ndarray
+        int64 starts and ends per chromosome, sorted and disjoint.
+    qc : dict
+        file, read, kept, dropped_unknown_chrom, dropped_unknown_chrom_by_name.
+    """
+    label = label or str(path)
+    kept: list[tuple[str, int, int]] = []
+    unknown: Counter[str] = Counter()
+    for rec in BedFile(path, label, kind="blacklist"):
+        if rec.cols[0] in chrom_sizes:
+            kept.append((rec.cols[0], rec.start, rec.end))
+        else:
+            unknown[rec.cols[0]] += 1
+    n_read, n_unknown = len(kept) + sum(unknown.values()), sum(unknown.values())
+    renamed = Counter({c: unknown[c] for c in counterparts(list(unknown), chrom_sizes)})
+    n_renamed = sum(renamed.values())
+    if (n_read and not kept) or n_renamed > max_unknown_fraction * (len(kept) + n_renamed):
+        names = renamed or unknown
+        raise unknown_chrom_error(
+            label, "blacklist", "records", n_unknown, n_read, names, chrom_sizes, "or set genome.blacklist: null"
         )
-    return InputError(
-        f"cell type '{name}': {n_unknown} of {n_read} peaks ({100 * n_unknown / n_read:.0f}%) lie on "
-        f"chromosomes the genome lacks: peaks name {', '.join(map(repr, peak_names))}, "
-        f"genome has {', '.join(map(repr, genome_names))}",
-        fix,
-        path=label,
-    )
+    qc = {
+        "file": label,
+        "read": n_read,
+        "kept": len(kept),
+        "dropped_unknown_chrom": n_unknown,
+        "dropped_unknown_chrom_by_name": dict(unknown.most_common(20)),
+    }
+    return _merge_blacklist(kept), qc
 
 
 def read_blacklist(path: str | Path | None, chrom_sizes: dict[str, int]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Blacklist intervals per chromosome, sorted and merged with bedtools.
+    """Blacklist intervals per chromosome, sorted and merged (:func:`load_blacklist` without its counts).
 
     Parameters
     ----------
     path : str or Path or None
         BED3+ file, plain or gzip (None or "" for no blacklist).
     chrom_sizes : dict of str to int
-        Genome chromosome lengths; chromosomes the genome lacks are ignored.
+        Genome chromosome lengths.
 
     Returns
     -------
     dict of str to tuple of numpy.ndarray
         int64 starts and ends per chromosome, sorted and disjoint.
     """
-    if not path:
+    return load_blacklist(path, chrom_sizes)[0] if path else {}
+
+
+def _merge_blacklist(rows: list[tuple[str, int, int]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Sort and merge intervals per chromosome with bedtools."""
+    if not rows:
         return {}
     import pybedtools
 
-    rows = [f"{r.cols[0]}\t{r.start}\t{r.end}\n" for r in BedFile(path, kind="blacklist") if r.cols[0] in chrom_sizes]
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if rows:
-        merged = pybedtools.BedTool("".join(rows), from_string=True).sort().merge()
-        per: dict[str, list[tuple[int, int]]] = {}
-        for iv in merged:
-            per.setdefault(iv.chrom, []).append((iv.start, iv.end))
-        for chrom, ivs in per.items():
-            arr = np.asarray(ivs, dtype=np.int64)
-            out[chrom] = merge_intervals(arr[:, 0], arr[:, 1])
-        pybedtools.cleanup()
+    text = "".join(f"{c}\t{s}\t{e}\n" for c, s, e in rows)
+    merged = pybedtools.BedTool(text, from_string=True).sort().merge()
+    per: dict[str, list[tuple[int, int]]] = {}
+    for iv in merged:
+        per.setdefault(iv.chrom, []).append((iv.start, iv.end))
+    out = {}
+    for chrom, ivs in per.items():
+        arr = np.asarray(ivs, dtype=np.int64)
+        out[chrom] = merge_intervals(arr[:, 0], arr[:, 1])
+    pybedtools.cleanup()
     return out
