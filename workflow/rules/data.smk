@@ -34,6 +34,7 @@ rule build_windows:
         seed=setting("seed"),
         config_hash=DATA_HASH,
         config_file=untracked(CONFIG_FILE),
+        blacklist_source=untracked(setting("genome", "blacklist")),
     script:
         "../scripts/build_windows.py"
 

@@ -8,6 +8,11 @@ from chromcnn.io.provenance import package_versions, read_provenance
 from chromcnn.runner import run
 
 
+def blacklist_label(files, source: str | None) -> str | None:
+    """The blacklist as messages name it: the internal copy and the user's file."""
+    return f"{files[0]} (from {source})" if files else None
+
+
 def main(smk, log):
     p = smk.params
     params = WindowParams(
@@ -34,6 +39,8 @@ def main(smk, log):
         max_unknown=p.peaks["max_unknown_fraction"],
         config_file=p.config_file,
         peak_labels=labels,
+        max_past_end=p.peaks["max_past_end_fraction"],
+        blacklist_label=blacklist_label(smk.input.blacklist, p.blacklist_source),
     )
     summary["provenance"] = {
         "config_hash": p.config_hash,
