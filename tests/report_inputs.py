@@ -2,19 +2,20 @@
 
 Two models on three tasks and 60 test windows: ``cnn-s1`` (interpretable, three
 filters, one matched to CTCF) and ``linear-s1`` (not interpretable), a cluster
-table and a planted-motif table. Fast (no training, 20 bootstrap replicates).
+table and a planted-motif table; with planted motifs, the planted-motif oracle
+is a third row of the evaluation. Fast (no training, 20 bootstrap replicates).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from chromcnn.evaluation import metrics as ev
+from chromcnn.evaluation.compare import ORACLE, compare
 from chromcnn.interpret import filter_method as it
 from chromcnn.interpret import methods
 from chromcnn.interpret import motif_sets as ms
@@ -57,29 +58,31 @@ def qc() -> dict:
     }
 
 
-def _evaluation(folder: Path) -> tuple[list[str], list[str], str, str]:
-    """metrics.tsv and predictions.npz per model, summary.tsv and comparison.tsv."""
+def _evaluation(folder: Path, oracle: bool) -> tuple[list[str], list[str], str, str]:
+    """metrics.tsv and predictions.npz per model (and of the oracle), summary.tsv and comparison.tsv."""
     rng = np.random.default_rng(0)
     y = np.zeros((60, 3), dtype=np.float32)
     y[:30, 0], y[::3, 1] = 1, 1  # the third task has no positives
-    loaded, metric_paths, prediction_paths = {}, [], []
-    for i, model in enumerate(MODELS):
-        probs = np.clip(0.5 * y + rng.random(y.shape) * (0.6 + 0.3 * i), 0, 1).astype(np.float32)
+    metric_paths, prediction_paths = [], []
+    for i, model in enumerate(MODELS + [ORACLE] * oracle):
+        noise = 0.6 + 0.3 * i if model != ORACLE else 0.3
+        probs = np.clip(0.5 * y + rng.random(y.shape) * noise, 0, 1).astype(np.float32)
         reps = ev.replicates(y, probs, 20, seed=1)
         out = folder / model
         out.mkdir(parents=True)
         write_tsv(ev.task_table(y, reps, TASKS, 0.95), out / "metrics.tsv")
         ev.save_replicates(str(out / "predictions.npz"), reps, y, probs, {"tasks": TASKS, "rc_average": i == 0})
-        loaded[model] = reps
         metric_paths.append(str(out / "metrics.tsv"))
         prediction_paths.append(str(out / "predictions.npz"))
-    summary = pd.DataFrame([ev.summary_row(m, r, 0.95) for m, r in loaded.items()])
-    rows = []
-    for a, b in itertools.combinations(MODELS, 2):
-        rows += ev.paired_differences(a, loaded[a], b, loaded[b], TASKS, 0.95)
+    summary, comparison = compare(MODELS + [ORACLE] * oracle, prediction_paths, 0.95)
     write_tsv(summary, folder / "summary.tsv")
-    write_tsv(pd.DataFrame(rows), folder / "comparison.tsv")
-    return metric_paths, prediction_paths, str(folder / "summary.tsv"), str(folder / "comparison.tsv")
+    write_tsv(comparison, folder / "comparison.tsv")
+    return (
+        metric_paths[: len(MODELS)],
+        prediction_paths[: len(MODELS)],
+        str(folder / "summary.tsv"),
+        str(folder / "comparison.tsv"),
+    )
 
 
 def _histories(folder: Path) -> list[str]:
@@ -172,7 +175,9 @@ def make_inputs(folder: Path, has_planted: bool = True) -> ReportInputs:
     folder = Path(folder)
     (folder / "qc.json").write_text(json.dumps(qc()))
     write_json(BACKGROUND, folder / "composition.json")
-    metric_paths, prediction_paths, summary, comparison = _evaluation(folder / "evaluation")
+    metric_paths, prediction_paths, summary, comparison = _evaluation(folder / "evaluation", has_planted)
+    evaluation = folder / "evaluation" / ORACLE
+    oracle = {"metrics": str(evaluation / "metrics.tsv"), "predictions": str(evaluation / "predictions.npz")}
     return ReportInputs(
         qc=str(folder / "qc.json"),
         composition=str(folder / "composition.json"),
@@ -184,6 +189,7 @@ def make_inputs(folder: Path, has_planted: bool = True) -> ReportInputs:
         comparison=comparison,
         interpret=_interpret(folder / "motifs"),
         has_planted=has_planted,
+        oracle=oracle if has_planted else {},
         config_hash="c" * 64,
         database="JASPAR2024 test",
         qvalue=0.05,

@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 import pytest
+from chromcnn.evaluation.compare import ORACLE, ORACLE_LABEL
 from chromcnn.report import motif_sections as motif
 from chromcnn.report import stage_sections as stage
 from chromcnn.report.build import render_sections, write_report
@@ -89,13 +90,28 @@ def test_metrics(inp):
     assert f"{summary.loc['cnn-s1', 'macro_auroc']:.3f}" in html
     assert "NaN: no positives in the test split" in html
     assert "cnn-s1 (predictions averaged over both strands)" in html and "linear-s1 (predictions" not in html
-    assert images(html) == 4  # curves and calibration of each model
+    assert images(html) == 6  # curves and calibration of each model and of the oracle
+
+
+def test_oracle_row_renders_with_its_interval_and_label(inp, tmp_path):
+    html = stage.metrics(inp)
+    row = pd.read_csv(inp.summary, sep="\t").set_index("model").loc[ORACLE]
+    interval = ci(row.macro_auroc, row.macro_auroc_lo, row.macro_auroc_hi)
+    assert "[" in interval and f"<td>{ORACLE_LABEL}</td><td>{interval}</td>" in html
+    assert f"<h3>{ORACLE_LABEL}</h3>" in html  # its per-task table
+    without = make_inputs(tmp_path, has_planted=False)
+    assert "oracle" not in stage.metrics(without) and "oracle" not in stage.comparison(without)
 
 
 def test_comparison(inp, tmp_path):
     html = stage.comparison(inp)
     assert "<td>cnn-s1</td><td>linear-s1</td><td>AUROC</td>" in html and images(html) == 1
-    assert "(out of 3 task x pair comparisons):\ncnn-s1 2." in html
+    assert "(out of 3 task x pair comparisons):\ncnn-s1 2." in html  # the oracle's pairs are not wins
+    comp = pd.read_csv(inp.comparison, sep="\t")
+    gap = comp[(comp.task == "macro") & (comp.metric == "auroc") & (comp.model_b == "cnn-s1")].iloc[0]
+    assert gap.model_a == ORACLE  # the better row comes first; the report shows model - oracle
+    gap_text = ci(-gap.difference, -gap.hi, -gap.lo)
+    assert f"<tr><td>cnn-s1</td><td>AUROC</td><td>{gap_text}</td></tr>" in html
     columns = ["model_a", "model_b", "task", "metric", "difference", "lo", "hi", "winner"]
     pd.DataFrame(columns=columns).to_csv(tmp_path / "empty.tsv", sep="\t", index=False)
     one = stage.comparison(type(inp)(comparison=str(tmp_path / "empty.tsv")))

@@ -225,6 +225,12 @@ def has_planted():
     return bool(config["motifs"]["planted"])
 
 
+def oracle_models():
+    """``["oracle"]`` when ``motifs.planted`` names planted motifs (rule ``oracle`` scores
+    the test split with them, evaluated like a model), else ``[]``."""
+    return ["oracle"] if has_planted() else []
+
+
 def motif_database_files():
     return [config["motifs"]["database"]] if config["motifs"]["database"] else []
 

@@ -1,4 +1,5 @@
-# Test-split metrics per model, then macro/micro summary and paired comparison.
+# Test-split metrics per model (and of the planted-motif oracle when motifs.planted is
+# set), then macro/micro summary and paired comparison.
 
 
 rule evaluate:
@@ -32,9 +33,46 @@ rule evaluate:
         "../scripts/evaluate_model.py"
 
 
+rule oracle:
+    input:
+        train="results/data/train.h5",
+        test="results/data/test.h5",
+        planted=planted_file(),
+        composition=f"resources/genome/{GENOME}.composition.json",
+        database=motif_database_files(),
+    output:
+        metrics="results/evaluation/oracle/metrics.tsv",
+        predictions="results/evaluation/oracle/predictions.npz",
+        record="results/evaluation/oracle/evaluation.json",
+    log:
+        "logs/evaluate/oracle.log",
+    benchmark:
+        "benchmarks/evaluate/oracle.tsv"
+    conda:
+        "../envs/motifs.yaml"
+    threads: setting("evaluate", "threads")
+    resources:
+        mem_mb=mem_mb_scaled(4000),
+        runtime=runtime_scaled(60),
+    params:
+        motifs=setting("motifs"),
+        batch_size=setting("evaluate", "batch_size"),
+        bootstrap=setting("evaluate", "bootstrap"),
+        ci=setting("evaluate", "ci"),
+        seed=setting("seed"),
+        config_hash=config_hash(
+            {"data": DATA_HASH, **stages.model_sections(config, stages.MODEL_SECTIONS)}
+        ),
+    script:
+        "../scripts/oracle.py"
+
+
 rule compare_models:
     input:
-        predictions=expand("results/evaluation/{model}/predictions.npz", model=MODELS),
+        predictions=expand(
+            "results/evaluation/{model}/predictions.npz",
+            model=MODELS + oracle_models(),
+        ),
     output:
         summary=report(
             "results/evaluation/summary.tsv",
@@ -56,7 +94,7 @@ rule compare_models:
         mem_mb=4000,
         runtime=60,
     params:
-        models=MODELS,
+        models=MODELS + oracle_models(),
         ci=setting("evaluate", "ci"),
     script:
         "../scripts/compare_models.py"

@@ -9,6 +9,12 @@ rule report:
         histories=expand("results/models/{model}/history.tsv", model=MODELS),
         metrics=expand("results/evaluation/{model}/metrics.tsv", model=MODELS),
         predictions=expand("results/evaluation/{model}/predictions.npz", model=MODELS),
+        oracle_metrics=expand(
+            "results/evaluation/{model}/metrics.tsv", model=oracle_models()
+        ),
+        oracle_predictions=expand(
+            "results/evaluation/{model}/predictions.npz", model=oracle_models()
+        ),
         summary="results/evaluation/summary.tsv",
         comparison="results/evaluation/comparison.tsv",
     output:

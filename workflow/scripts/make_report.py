@@ -8,6 +8,12 @@ from chromcnn.report.inputs import ReportInputs
 from chromcnn.runner import run
 
 
+def _oracle(i) -> dict:
+    """The oracle's metrics.tsv and predictions.npz (empty without planted motifs)."""
+    metrics, predictions = list(i.oracle_metrics), list(i.oracle_predictions)
+    return {"metrics": metrics[0], "predictions": predictions[0]} if metrics else {}
+
+
 def main(smk, log):
     i, p = smk.input, smk.params
     inputs = ReportInputs(
@@ -22,6 +28,7 @@ def main(smk, log):
         comparison=i.comparison,
         interpret=methods.from_inputs(i),
         has_planted=p.has_planted,
+        oracle=_oracle(i),
         config_hash=p.config_hash,
         database=p.database,
         logos_per_model=p.logos_per_model,

@@ -25,6 +25,11 @@ class ReportInputs:
         (:func:`chromcnn.interpret.methods.from_inputs`).
     has_planted : bool
         Whether the data has planted motifs (the planted section is shown).
+    oracle : dict
+        ``{"metrics": path, "predictions": path}`` of the planted-motif oracle's
+        evaluation (:mod:`chromcnn.evaluation.oracle`), empty without planted motifs.
+        It is a row of ``summary`` and ``comparison`` too, but not in ``models``: it
+        has no history and no filters.
     settings : dict
         ``model -> TrainSettings as a dict``.
     """
@@ -39,6 +44,7 @@ class ReportInputs:
     comparison: str = ""
     interpret: dict[str, dict[str, list[str] | str]] = field(default_factory=dict)
     has_planted: bool = False
+    oracle: dict[str, str] = field(default_factory=dict)
     config_hash: str = ""
     database: str = ""
     logos_per_model: int = 24

@@ -12,6 +12,7 @@ import pandas as pd
 
 from chromcnn.config.settings import best_epoch
 from chromcnn.evaluation import metrics as ev
+from chromcnn.evaluation.compare import ORACLE, ORACLE_LABEL
 from chromcnn.report import figures as fig
 from chromcnn.report.inputs import ReportInputs, ci, fmt, read_json
 from chromcnn.report.render import render_block
@@ -127,10 +128,11 @@ def training(inp: ReportInputs) -> str:
 
 
 def summary_rows(summary: pd.DataFrame) -> list[dict]:
-    """summary.tsv rows: macro and micro AUROC / AUPRC with intervals."""
+    """summary.tsv rows: macro and micro AUROC / AUPRC with intervals; the oracle's row labelled."""
     return [
         {
-            "model": r.model,
+            "model": ORACLE_LABEL if r.model == ORACLE else r.model,
+            "oracle": r.model == ORACLE,
             "macro_auroc": ci(r.macro_auroc, r.macro_auroc_lo, r.macro_auroc_hi),
             "macro_auprc": ci(r.macro_auprc, r.macro_auprc_lo, r.macro_auprc_hi),
             "micro_auroc": ci(r.micro_auroc, r.micro_auroc_lo, r.micro_auroc_hi),
@@ -169,17 +171,35 @@ def model_metrics(model: str, metrics_path: str, predictions_path: str) -> dict:
 
 
 def metrics(inp: ReportInputs) -> str:
-    """Section "Test metrics": the summary table, then each model's tasks, curves and calibration."""
+    """Section "Test metrics": the summary table (with the planted-motif oracle's row when the data
+    has planted motifs), then each model's (and the oracle's) tasks, curves and calibration."""
     rows = summary_rows(pd.read_csv(inp.summary, sep="\t"))
     per_model = [model_metrics(*args) for args in zip(inp.models, inp.metrics, inp.predictions)]
-    ctx = {"summary": rows, "per_model": per_model, "best": rows[0]["model"] if rows else ""}
+    if inp.oracle:
+        per_model.append(model_metrics(ORACLE_LABEL, inp.oracle["metrics"], inp.oracle["predictions"]))
+    models = [r["model"] for r in rows if not r["oracle"]]
+    ctx = {"summary": rows, "per_model": per_model, "best": models[0] if models else "", "oracle": bool(inp.oracle)}
     return render_block("metrics", metrics=ctx)
 
 
+def oracle_gaps(comp: pd.DataFrame) -> list[dict]:
+    """Macro ``model - oracle`` differences with their paired intervals (comparison.tsv rows with the oracle)."""
+    rows = []
+    for r in comp[(comp.task == "macro") & ((comp.model_a == ORACLE) | (comp.model_b == ORACLE))].itertuples():
+        sign = -1 if r.model_a == ORACLE else 1  # comparison.tsv has the better row first
+        diff, lo, hi = (r.difference, r.lo, r.hi) if sign == 1 else (-r.difference, -r.hi, -r.lo)
+        model = r.model_b if r.model_a == ORACLE else r.model_a
+        rows.append({"model": model, "metric": r.metric.upper(), "gap": ci(diff, lo, hi)})
+    return rows
+
+
 def comparison_context(comp: pd.DataFrame) -> dict:
-    """Paired differences between architectures (comparison.tsv), and per-task winners."""
+    """Paired differences between architectures (comparison.tsv), per-task winners among them, and
+    each architecture's gap to the planted-motif oracle (whose pairs are neither pairs nor wins)."""
+    gaps = oracle_gaps(comp)
+    comp = comp[(comp.model_a != ORACLE) & (comp.model_b != ORACLE)]
     if comp.empty:
-        return {"pairs": [], "wins": [], "forest_png": ""}
+        return {"pairs": [], "wins": [], "forest_png": "", "oracle_gaps": gaps, "oracle_label": ORACLE_LABEL}
     macro = comp[comp.task == "macro"]
     pairs = [
         {
@@ -198,6 +218,8 @@ def comparison_context(comp: pd.DataFrame) -> dict:
         "wins": [{"model": m, "wins": int(n)} for m, n in wins.items()],
         "n_task_pairs": int(((comp.task != "macro") & (comp.metric == "auroc")).sum()),
         "forest_png": fig.comparison_forest(comp, "auroc"),
+        "oracle_gaps": gaps,
+        "oracle_label": ORACLE_LABEL,
     }
 
 

@@ -1,0 +1,44 @@
+"""Snakemake adapter: the planted-motif oracle's test metrics (metrics.tsv + predictions.npz), as for a model."""
+
+import torch
+from chromcnn.errors import InputError
+from chromcnn.evaluation import oracle
+from chromcnn.interpret import motif_sets as ms
+from chromcnn.interpret import motifs as mtf
+from chromcnn.io.provenance import record
+from chromcnn.runner import run
+
+
+def _one(files) -> str:
+    """A named input given as a list of at most one path: that path, or ''."""
+    return files if isinstance(files, str) else (files[0] if len(files) else "")
+
+
+def main(smk, log):
+    p, i = smk.params, smk.input
+    torch.set_num_threads(smk.threads)
+    planted_path = _one(i.planted)
+    if not planted_path:
+        raise InputError("the oracle needs planted motifs", "set motifs.planted to a TSV with a motif_id column")
+    db = mtf.load_database(p.motifs)
+    planted = ms.read_planted(planted_path, db)
+    ppms = [db.ppms[db.index(m)] for m in planted.motif_id]
+    background = mtf.read_background(i.composition)
+    log.info("planted matrices: %s (%s)", ", ".join(planted.motif_id), db.release)
+    result = oracle.evaluate(i.train, i.test, ppms, background, p.bootstrap, p.seed, p.ci, p.batch_size)
+    for row in result.table.itertuples():
+        log.info("%s: n_pos %d AUROC %.4f AUPRC %.4f %s", row.task, row.n_pos, row.auroc, row.auprc, row.reason)
+    inputs = {"train": i.train, "test": i.test, "planted": planted_path, "composition": i.composition}
+    meta = {
+        "planted": [f"{m} {n}" for m, n in zip(planted.motif_id, planted.name)],
+        "database": db.release,
+        "n_train": result.n_train,
+        "bootstrap": p.bootstrap,
+        "seed": p.seed,
+        "ci": p.ci,
+        **record(p.config_hash, inputs, ("torch", "scikit-learn", "pyjaspar")),
+    }
+    oracle.save(result, meta, smk.output.metrics, smk.output.predictions, smk.output.record)
+
+
+run(snakemake, main)  # noqa: F821
