@@ -85,7 +85,7 @@ def env_pins(path) -> dict[str, str]:
     return pins
 
 
-def tested_lock() -> dict[str, str]:
+def pip_lock() -> dict[str, str]:
     """Package -> version of the tested environment: requirements.txt and constraints.txt."""
     lock = {}
     for name in ("requirements.txt", "constraints.txt"):
@@ -101,7 +101,7 @@ def test_env_files_are_used_and_pin_the_tested_lock():
     used = {re.search(r'conda:\n\s+"\.\./envs/([^"]+)"', body)[1] for body in rules().values()}
     envs = {p.name for p in (ROOT / "workflow" / "envs").glob("*.yaml")}
     assert used == envs  # no env file is unused, no rule names a missing one
-    lock, wrong = tested_lock(), []
+    lock, wrong = pip_lock(), []
     for env in sorted(envs):
         for name, version in env_pins(ROOT / "workflow" / "envs" / env).items():
             if name in NOT_IN_LOCK:
