@@ -339,3 +339,19 @@ def test_code_version_ignores_a_repository_that_does_not_track_the_library(tmp_p
     _git(tmp_path, "commit", "-qm", "someone else's project")
     lib = _library_at(tmp_path)  # untracked copy inside it, e.g. a vendored library
     assert _code_version(lib) == __version__
+
+
+def test_outside_code_names_the_seqgra_files_with_their_md5():
+    from chromcnn.models import seqgra
+
+    xml = ROOT / "workflow" / "models" / "seqgra" / "deepsea.xml"
+    module = ROOT / "workflow" / "models" / "seqgra" / "PyTorch" / "deepsea.py"
+    files = provenance.outside_code(seqgra.embed(xml))
+    assert files == [
+        {"role": "seqgra definition", "path": str(xml), "md5": md5sum(xml)},
+        {"role": "external module (executed)", "path": str(module.resolve()), "md5": md5sum(module)},
+    ]
+    assert provenance.outside_code(None) == []  # a registry architecture runs no outside code
+    assert provenance.record("h", {}, outside=files)["outside_code"] == files
+    assert provenance.record("h", {}, outside=[])["outside_code"] == []
+    assert "outside_code" not in provenance.record("h", {})  # not known: not claimed

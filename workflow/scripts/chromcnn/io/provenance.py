@@ -83,11 +83,51 @@ def read_provenance(paths: list[str]) -> dict[str, dict]:
     return out
 
 
-def record(config_hash_value: str, inputs: dict[str, str], extra_packages: tuple[str, ...] = ()) -> dict:
-    """What a result records: config hash, package versions and the md5 of each input file."""
+def outside_code(seqgra: dict | None) -> list[dict[str, str]]:
+    """The user's files a model's code comes from: its seqgra definition and the external module it runs.
 
-    return {
+    Parameters
+    ----------
+    seqgra : dict or None
+        A model file's ``seqgra`` record (:func:`chromcnn.models.seqgra.embed`:
+        ``definition``, ``definition_path``, ``module``, ``module_path``,
+        ``module_md5``); None for a registry architecture.
+
+    Returns
+    -------
+    list of dict
+        ``{"role", "path", "md5"}`` per file, the md5 of the text the model file
+        holds (the file's md5 for a file with LF line ends); empty for a registry
+        architecture (no outside code).
+    """
+    if not seqgra:
+        return []
+    return [
+        {
+            "role": "seqgra definition",
+            "path": seqgra["definition_path"],
+            "md5": hashlib.md5(seqgra["definition"].encode()).hexdigest(),
+        },
+        {"role": "external module (executed)", "path": seqgra["module_path"], "md5": seqgra["module_md5"]},
+    ]
+
+
+def record(
+    config_hash_value: str,
+    inputs: dict[str, str],
+    extra_packages: tuple[str, ...] = (),
+    outside: list[dict[str, str]] | None = None,
+) -> dict:
+    """What a result records: config hash, code and package versions, the md5 of each input file.
+
+    ``outside`` (:func:`outside_code` of the model a result comes from) is
+    recorded as ``outside_code`` when given: an empty list says "none".
+    """
+    out = {
         "config_hash": config_hash_value,
         "packages": package_versions(PACKAGES + extra_packages),
         "inputs": {name: {"path": str(path), "md5": md5sum(path)} for name, path in inputs.items()},
     }
+    if outside is not None:
+        out["outside_code"] = outside
+    return out
