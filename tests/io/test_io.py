@@ -5,20 +5,26 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import shutil
+import subprocess
+import sys
 
 import h5py
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from chromcnn import __version__
 from chromcnn.data.peaks import read_blacklist, read_peaks
 from chromcnn.errors import InputError
+from chromcnn.io import provenance
 from chromcnn.io.atomic import atomic_path, finish, md5sum, temp_path, write_json, write_tsv
 from chromcnn.io.bed import BedFile
 from chromcnn.io.onehot import information, reverse_complement
 from chromcnn.io.sniff import is_gzip, is_url, open_bytes, open_text
 from chromcnn.io.split_h5 import FORMAT_VERSION, SplitWriter, open_split, read_meta, sample_rows
 from chromcnn.io.windows_table import FIXED_COLUMNS, WindowsWriter, header, read_tasks, read_windows
+from conftest import ROOT
 
 
 def _leftovers(folder, name):
@@ -257,3 +263,95 @@ def test_information_content():
     assert information(np.array([[1.0], [0], [0], [0]]), uniform)[0] == pytest.approx(2.0)
     skewed = np.array([0.1, 0.4, 0.4, 0.1])
     assert information(skewed[:, None], skewed)[0] == pytest.approx(0.0)
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+LIB = ROOT / "workflow" / "scripts" / "chromcnn"
+
+
+def _git(repo, *args: str) -> str:
+    cmd = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _library_at(root) -> object:
+    """A copy of the library at ``root``/workflow/scripts/chromcnn (the checkout's layout)."""
+    dest = root / "workflow" / "scripts" / "chromcnn"
+    shutil.copytree(LIB, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def _code_version(lib, path: str | None = None) -> str:
+    """``package_versions()['chromcnn']`` in a fresh interpreter importing the library at ``lib``."""
+    code = f"import sys; sys.path.insert(0, {str(lib.parent)!r}); from chromcnn.io import provenance as p; "
+    code += "print(p.record('h', {})['packages']['chromcnn'])"
+    env = None if path is None else {"PATH": path}
+    out = subprocess.run([sys.executable, "-c", code], cwd=lib.parent, capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_code_version_of_this_checkout_is_its_commit():
+    expected = __version__
+    in_git = shutil.which("git") and subprocess.run(["git", "-C", str(ROOT), "rev-parse"], capture_output=True)
+    if in_git and in_git.returncode == 0:
+        dirty = _git(ROOT, "status", "--porcelain", "--", "Snakefile", "workflow")
+        expected = f"{__version__}+git.{_git(ROOT, 'rev-parse', 'HEAD')}" + (".dirty" if dirty else "")
+    assert provenance.package_versions()["chromcnn"] == expected
+    assert provenance.record("h", {})["packages"]["chromcnn"] == expected
+
+
+def test_code_version_is_computed_once_per_process(monkeypatch):
+    provenance.code_version.cache_clear()
+    calls = []
+    monkeypatch.setattr(provenance.subprocess, "run", lambda *a, **k: calls.append(a) or (_ for _ in ()).throw(OSError))
+    assert provenance.code_version() == __version__  # git unusable: the package version
+    provenance.package_versions()
+    provenance.record("h", {})
+    assert len(calls) == 1
+    provenance.code_version.cache_clear()
+
+
+@needs_git
+def test_code_version_records_the_commit_and_uncommitted_changes(tmp_path):
+    lib = _library_at(tmp_path)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "library")
+    sha = _git(tmp_path, "rev-parse", "HEAD")
+    (tmp_path / "notes.txt").write_text("not code\n")  # outside Snakefile and workflow/: still clean
+    assert _code_version(lib) == f"{__version__}+git.{sha}"
+    (lib / "models" / "extra.py").write_text("X = 1\n")  # new code: dirty
+    assert _code_version(lib) == f"{__version__}+git.{sha}.dirty"
+
+
+def test_code_version_outside_a_repository_is_the_package_version(tmp_path):
+    lib = _library_at(tmp_path)
+    assert _code_version(lib) == __version__
+    assert _code_version(lib, path="/nonexistent") == __version__  # no git at all
+
+
+@needs_git
+def test_code_version_ignores_a_repository_that_does_not_track_the_library(tmp_path):
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "other.txt").write_text("x\n")
+    _git(tmp_path, "add", "other.txt")
+    _git(tmp_path, "commit", "-qm", "someone else's project")
+    lib = _library_at(tmp_path)  # untracked copy inside it, e.g. a vendored library
+    assert _code_version(lib) == __version__
+
+
+def test_outside_code_names_the_seqgra_files_with_their_md5():
+    from chromcnn.models import seqgra
+
+    xml = ROOT / "workflow" / "models" / "seqgra" / "deepsea.xml"
+    module = ROOT / "workflow" / "models" / "seqgra" / "PyTorch" / "deepsea.py"
+    files = provenance.outside_code(seqgra.embed(xml))
+    assert files == [
+        {"role": "seqgra definition", "path": str(xml), "md5": md5sum(xml)},
+        {"role": "external module (executed)", "path": str(module.resolve()), "md5": md5sum(module)},
+    ]
+    assert provenance.outside_code(None) == []  # a registry architecture runs no outside code
+    assert provenance.record("h", {}, outside=files)["outside_code"] == files
+    assert provenance.record("h", {}, outside=[])["outside_code"] == []
+    assert "outside_code" not in provenance.record("h", {})  # not known: not claimed

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
 import pytest
+from chromcnn.evaluation import metrics as ev
 from chromcnn.evaluation.compare import ORACLE, ORACLE_LABEL
 from chromcnn.report import motif_sections as motif
 from chromcnn.report import stage_sections as stage
@@ -38,6 +40,23 @@ def test_provenance(inp):
     assert "0123abcd" * 4 in html and "resources/demo/genome.fa" in html
     assert "<td>numpy</td><td>2.0</td>" in html and "<td>torch</td><td>2.5</td>" in html  # qc.json + status.json
     assert "A 0.300 C 0.200 G 0.200 T 0.300" in html and "JASPAR2024 test" in html
+
+
+def test_provenance_names_each_models_outside_code(inp, tmp_path):
+    """Per model, from its evaluation record (predictions.npz): each outside file with its md5, or none."""
+    module = {"role": "external module (executed)", "path": "/home/u/PyTorch/net.py", "md5": "e" * 32}
+    definition = {"role": "seqgra definition", "path": "/home/u/net.xml", "md5": "f" * 32}
+    records = {"sg_net-s1": {"outside_code": [definition, module]}, "cnn-s1": {"outside_code": []}, "old-s1": {}}
+    reps, y, probs, _ = ev.load_replicates(inp.predictions[0])
+    paths = []
+    for model, meta in records.items():
+        paths.append(str(tmp_path / f"{model}.npz"))
+        ev.save_replicates(paths[-1], reps, y, probs, {"model": model, **meta})
+    html = stage.provenance(dataclasses.replace(inp, models=list(records), predictions=paths))
+    for row in (module, definition):
+        assert f"<td>sg_net-s1</td><td>{row['role']}</td><td>{row['path']}</td><td><code>{row['md5']}</code>" in html
+    assert "<td>cnn-s1</td><td>none (registry architecture)</td>" in html
+    assert "<td>old-s1</td><td>not recorded</td>" in html
 
 
 def test_data(inp):

@@ -62,7 +62,21 @@ def test_every_rule_has_log_and_a_pinned_conda_env():
             assert isinstance(dep, str) and re.match(r"^[\w.-]+ =\S+$", dep), f"{path}: unpinned {dep}"
 
 
+# Every deliberate difference between the conda env files (workflow/envs/) and the tested
+# lock (requirements.txt + constraints.txt); the README's "Conda environments" names them.
+CONDA_NAMES = {  # conda-forge's name -> the PyPI name in the lock (same project, same version)
+    "pytorch": "torch",
+    "matplotlib-base": "matplotlib",  # matplotlib without the Qt/Tk GUI back-ends
+}
+NOT_IN_LOCK = {  # pinned in an env file, absent from the pip lock
+    "python": "the lock is tested on Python 3.11 (pyproject requires-python); envs pin the minor version",
+    "bedtools": "a binary, not a Python package: tests use the system's (apt) bedtools",
+    "pip": "the installer of an env's pip: section",
+}
+
+
 def env_pins(path) -> dict[str, str]:
+    """Package (lower case, '-' for '_') -> pinned version of a conda env file, pip: section included."""
     pins = {}
     for dep in yaml.safe_load(path.read_text())["dependencies"]:
         for item in dep["pip"] if isinstance(dep, dict) else [dep]:
@@ -71,19 +85,33 @@ def env_pins(path) -> dict[str, str]:
     return pins
 
 
-def test_env_files_are_used_and_agree_with_the_pip_lock():
+def pip_lock() -> dict[str, str]:
+    """Package -> version of the tested environment: requirements.txt and constraints.txt."""
+    lock = {}
+    for name in ("requirements.txt", "constraints.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            if "==" in line and not line.lstrip().startswith("#"):
+                package, version = line.split("#")[0].split("==")
+                key = package.strip().lower().replace("_", "-")
+                assert lock.setdefault(key, version.strip()) == version.strip(), f"{name}: {key} pinned twice"
+    return lock
+
+
+def test_env_files_are_used_and_pin_the_tested_lock():
     used = {re.search(r'conda:\n\s+"\.\./envs/([^"]+)"', body)[1] for body in rules().values()}
     envs = {p.name for p in (ROOT / "workflow" / "envs").glob("*.yaml")}
     assert used == envs  # no env file is unused, no rule names a missing one
-    lock = {}
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
-            name, version = line.split("==")
-            lock[name.lower().replace("_", "-")] = version
+    lock, wrong = pip_lock(), []
     for env in sorted(envs):
         for name, version in env_pins(ROOT / "workflow" / "envs" / env).items():
-            if name in lock:  # the conda env and the tested pip environment carry the same release
-                assert lock[name] == version, f"{env}: {name} {version} but constraints.txt has {lock[name]}"
+            if name in NOT_IN_LOCK:
+                continue
+            pip_name = CONDA_NAMES.get(name, name)
+            if lock.get(pip_name) != version:
+                wrong.append(f"{env}: {name} ={version}, tested {pip_name}=={lock.get(pip_name, '(not in the lock)')}")
+    assert not wrong, "env pins that differ from the tested lock (fix them or list them above):\n" + "\n".join(wrong)
+    pins = {n: v for env in envs for n, v in env_pins(ROOT / "workflow" / "envs" / env).items()}
+    assert pins["python"] == "{}.{}".format(*sys.version_info[:2]) and not set(NOT_IN_LOCK) & set(lock)
     torch_env = (ROOT / "workflow" / "envs" / "torch.yaml").read_text()
     assert "CONDA_OVERRIDE_CUDA" in torch_env
 

@@ -13,6 +13,7 @@ import base64
 import copy
 import os
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -93,6 +94,22 @@ def changed(base: dict, **changes) -> dict:
     return cfg
 
 
+def with_cell_type(base: dict, root: Path) -> dict:
+    """``base`` plus a sixth cell type (its own peak file) and the seqgra models relabelled for six tasks."""
+    peaks = root / "new_peaks.narrowPeak.gz"
+    shutil.copyfile(next(iter(base["cell_types"].values())), peaks)
+    seqgra = {}
+    for name, xml in base["train"]["seqgra"].items():
+        folder = root / f"seqgra6_{name}"
+        shutil.copytree(Path(xml).parent, folder, dirs_exist_ok=True)
+        copy = folder / Path(xml).name
+        copy.write_text(copy.read_text().replace('max="5"', 'max="6"'))
+        seqgra[name] = str(copy)
+    cfg = changed(base, train={"seqgra": seqgra})
+    cfg["cell_types"] = {**base["cell_types"], "newcell": str(peaks)}
+    return cfg
+
+
 def with_new_section(project: Path) -> Path:
     """A copy of ``project`` whose schema has a new top-level section ``extra``."""
     copy = copy_project(project.parent / "project_extra")
@@ -115,6 +132,8 @@ def listed(touched):
         "seqgra_add": (project, changed(base, train={"seqgra": {**train["seqgra"], "sg_c": train["seqgra"]["sg_a"]}})),
         "evaluate": (project, changed(base, evaluate={"bootstrap": 10})),
         "new_section": (with_new_section(project), changed(base, extra={"answer": 42})),
+        "cell_type_add": (project, with_cell_type(base, workdir.parent)),
+        "motifs": (project, changed(base, motifs={"qvalue": 0.01})),
     }
     procs = {name: start(proj, workdir, cfg, name, "-n") for name, (proj, cfg) in cases.items()}
     return {name: listed_jobs(finish(proc)) for name, proc in procs.items()}
@@ -138,12 +157,25 @@ def test_adding_a_seqgra_model_reruns_no_other_model(listed):
 
 def test_evaluate_settings_rerun_evaluation_only(listed):
     models = ("basset-s1", "deepbind-s1", "sg_a-s1", "sg_b-s1")
-    expected = {f"evaluate[model={m}]" for m in models} | {"compare_models", "report", "all"}
+    expected = {f"evaluate[model={m}]" for m in models} | {"oracle", "compare_models", "report", "all"}
     assert listed["evaluate"] == expected
 
 
 def test_a_new_top_level_section_reruns_nothing(listed):
     assert listed["new_section"] == set()
+
+
+def test_adding_a_cell_type_reruns_its_download_the_data_stage_and_everything_after(listed):
+    models = ("basset-s1", "deepbind-s1", "sg_a-s1", "sg_b-s1")
+    data = {"build_windows", "check_splits"} | {f"encode_split[split={s}]" for s in ("train", "valid", "test")}
+    expected = {"download_peaks[cell_type=newcell]"} | data | reruns_of(*models)
+    assert listed["cell_type_add"] == expected
+
+
+def test_a_motif_setting_reruns_motifs_and_report_only(listed):
+    models = ("basset-s1", "deepbind-s1", "sg_a-s1", "sg_b-s1")
+    expected = {f"filter_motifs[model={m}]" for m in models} | {"cluster_motifs", "report", "all"}
+    assert listed["motifs"] == expected
 
 
 def test_editing_one_seqgra_definition_reruns_that_model_only(touched, listed):
@@ -155,4 +187,16 @@ def test_editing_one_seqgra_definition_reruns_that_model_only(touched, listed):
         jobs = listed_jobs(finish(start(project, workdir, base, "seqgra_edit", "-n")))
     finally:
         xml.write_text(original)
+    assert jobs == reruns_of("sg_b-s1")
+
+
+def test_editing_one_seqgra_module_reruns_that_model_only(touched, listed):
+    project, workdir, base = touched
+    module = project / "workflow" / "models" / "seqgra" / "PyTorch" / "deepsea.py"
+    original = module.read_text()
+    module.write_text(original + "# edited\n")
+    try:
+        jobs = listed_jobs(finish(start(project, workdir, base, "module_edit", "-n")))
+    finally:
+        module.write_text(original)
     assert jobs == reruns_of("sg_b-s1")

@@ -231,6 +231,22 @@ def oracle_models():
     return ["oracle"] if has_planted() else []
 
 
+ORACLE_MOTIF_KEYS = ("planted", "database", "jaspar_release", "collection", "tax_group")
+
+
+def oracle_settings():
+    """The ``motifs`` keys the oracle reads (its matrices), so that other motif settings
+    (q-values, thresholds) do not rerun it."""
+    return {k: config["motifs"].get(k) for k in ORACLE_MOTIF_KEYS}
+
+
+def oracle_hash():
+    """Hash of the data config, the ``evaluate`` section and the oracle's motif keys."""
+    return config_hash(
+        {"data": DATA_HASH, "evaluate": config["evaluate"], "motifs": oracle_settings()}
+    )
+
+
 def motif_database_files():
     return [config["motifs"]["database"]] if config["motifs"]["database"] else []
 

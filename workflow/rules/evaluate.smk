@@ -55,14 +55,12 @@ rule oracle:
         mem_mb=mem_mb_scaled(4000),
         runtime=runtime_scaled(60),
     params:
-        motifs=setting("motifs"),
+        motifs=oracle_settings(),
         batch_size=setting("evaluate", "batch_size"),
         bootstrap=setting("evaluate", "bootstrap"),
         ci=setting("evaluate", "ci"),
         seed=setting("seed"),
-        config_hash=config_hash(
-            {"data": DATA_HASH, **stages.model_sections(config, stages.MODEL_SECTIONS)}
-        ),
+        config_hash=oracle_hash(),
     script:
         "../scripts/oracle.py"
 

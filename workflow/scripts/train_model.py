@@ -8,7 +8,7 @@ import torch
 from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.inference import model_file
-from chromcnn.io.provenance import package_versions
+from chromcnn.io.provenance import outside_code, package_versions
 from chromcnn.io.split_h5 import read_meta
 from chromcnn.runner import run
 from chromcnn.training.loop import TrainingError, fit
@@ -35,8 +35,11 @@ def main(smk, log):
         data={"genome_md5": data.get("genome_md5"), "data_config_hash": data.get("config_hash")},
         packages={**package_versions(), "torch": torch.__version__},
     )
+    header["outside_code"] = outside_code(header["seqgra"])  # the user's files this model's code comes from
     out = Path(smk.output.model).parent
     log.info("settings: %s", json.dumps(dataclasses.asdict(settings)))
+    files = [f"{c['role']} {c['path']} (md5 {c['md5']})" for c in header["outside_code"]]
+    log.info("outside code: %s", "; ".join(files) or "none")
     try:
         result = fit(lambda: model_file.build(header), smk.input.train, smk.input.valid, out, settings, header)
     except TrainingError as err:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from xml.etree import ElementTree
 
 DATA_KEYS = (
     "genome",
@@ -76,9 +77,28 @@ def seqgra_definition(config: dict, name: str) -> dict[str, dict[str, str]]:
     model (and no other).
     """
     return {
-        key: {"path": path, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+        key: {
+            "path": path,
+            "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+            "module_sha256": _module_digest(path),
+        }
         for key, path in seqgra_entry(config, name).items()
     }
+
+
+def _module_digest(xml_path: str) -> str:
+    """sha256 of the definition's external Python module ("" when it cannot be read).
+
+    The module is code the run executes, so an edit must rerun the model; the XML
+    names it in its ``<external>`` element, relative to the XML's folder.
+    """
+    try:
+        root = ElementTree.parse(xml_path).getroot()
+        external = next(e for e in root.iter() if str(e.tag).rsplit("}", 1)[-1] == "external")
+        module = Path(xml_path).parent / (external.text or "").strip()
+        return hashlib.sha256(module.read_bytes()).hexdigest()
+    except (ElementTree.ParseError, OSError, StopIteration):
+        return ""
 
 
 def model_sections(config: dict, sections: tuple[str, ...]) -> dict:

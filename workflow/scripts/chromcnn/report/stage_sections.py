@@ -24,8 +24,25 @@ def _first_status(inp: ReportInputs) -> dict:
     return read_json(paths[0]) if paths else {}
 
 
-def provenance_context(qc: dict, status: dict, composition: dict, inp: ReportInputs) -> dict:
-    """Config hashes, input files with md5 and source, package versions, background composition."""
+def outside_code_rows(outside: dict[str, list[dict] | None]) -> list[dict[str, str]]:
+    """Table rows (model, role, path, md5) of each model's outside code; one "none" or "not recorded" row."""
+    rows = []
+    for model, files in outside.items():
+        if files is None:
+            rows.append({"model": model, "role": "not recorded", "path": "", "md5": ""})
+        elif not files:
+            rows.append({"model": model, "role": "none (registry architecture)", "path": "", "md5": ""})
+        rows += [{"model": model, **{k: f.get(k, "") for k in ("role", "path", "md5")}} for f in files or []]
+    return rows
+
+
+def provenance_context(
+    qc: dict, status: dict, composition: dict, inp: ReportInputs, outside: dict[str, list[dict] | None] | None = None
+) -> dict:
+    """Config hashes, input files with md5 and source, code and package versions, outside code, background.
+
+    ``outside`` is model -> the ``outside_code`` of its evaluation record (None: not recorded).
+    """
     prov = qc.get("provenance", {})
     inputs = [
         {"name": k, "path": v.get("path", ""), "md5": v.get("md5", ""), "source": v.get("source", "")}
@@ -36,14 +53,16 @@ def provenance_context(qc: dict, status: dict, composition: dict, inp: ReportInp
         "data_hash": prov.get("config_hash", ""),
         "packages": {**prov.get("packages", {}), **status.get("packages", {})},
         "inputs": inputs,
+        "outside_code": outside_code_rows(outside or {}),
         "database": inp.database,
         "background": {b: f"{composition[b]:.3f}" for b in "ACGT"},
     }
 
 
 def provenance(inp: ReportInputs) -> str:
-    """Section "Inputs and provenance"."""
-    ctx = provenance_context(read_json(inp.qc), _first_status(inp), read_json(inp.composition), inp)
+    """Section "Inputs and provenance"; outside code from each model's predictions.npz record."""
+    outside = {m: ev.load_replicates(path)[3].get("outside_code") for m, path in zip(inp.models, inp.predictions)}
+    ctx = provenance_context(read_json(inp.qc), _first_status(inp), read_json(inp.composition), inp, outside)
     return render_block("provenance", provenance=ctx)
 
 
