@@ -7,7 +7,7 @@ from chromcnn.inference import load
 from chromcnn.inference.device import pick_device
 from chromcnn.inference.predict import predict_split
 from chromcnn.io.atomic import write_json, write_tsv
-from chromcnn.io.provenance import record
+from chromcnn.io.provenance import outside_code, record
 from chromcnn.io.split_h5 import read_meta
 from chromcnn.runner import run
 
@@ -37,7 +37,12 @@ def main(smk, log):
         "bootstrap": p.bootstrap,
         "seed": p.seed,
         "ci": p.ci,
-        **record(p.config_hash, {"model": smk.input.model, "test": smk.input.test}, ("torch", "scikit-learn")),
+        **record(
+            p.config_hash,
+            {"model": smk.input.model, "test": smk.input.test},
+            ("torch", "scikit-learn"),
+            outside_code(loaded.record.get("seqgra")),
+        ),
     }
     ev.save_replicates(smk.output.predictions, reps, y, probs, meta)
     write_json(meta, smk.output.record)

@@ -7,7 +7,7 @@ from chromcnn.inference.device import pick_device
 from chromcnn.interpret import filter_method as it
 from chromcnn.interpret import motifs as mtf
 from chromcnn.interpret.filters import NotInterpretable
-from chromcnn.io.provenance import record
+from chromcnn.io.provenance import outside_code, record
 from chromcnn.models.losses import make_loss
 from chromcnn.runner import run
 
@@ -36,7 +36,12 @@ def main(smk, log):
         n_sequences=len(x),
         settings=vars(settings),
         background=dict(zip("ACGT", background.tolist())),
-        **record(p.config_hash, {"model": smk.input.model, "test": smk.input.test}, ("torch", "memelite", "pyjaspar")),
+        **record(
+            p.config_hash,
+            {"model": smk.input.model, "test": smk.input.test},
+            ("torch", "memelite", "pyjaspar"),
+            outside_code(loaded.record.get("seqgra")),
+        ),
     )
     log.info(
         "%s: %d filters, %d with sites, %d matched",

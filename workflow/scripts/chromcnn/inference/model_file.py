@@ -11,6 +11,8 @@ hparams      dict           architecture hyperparameters
 seqgra       dict or None   seqgra models: the XML definition's text and the
                             external module's source and md5 (see
                             :func:`chromcnn.models.seqgra.embed`)
+outside_code list[dict]     the user's files the model's code came from (role, path, md5;
+                            empty for registry architectures), written by the training job
 tasks        list[str]      output columns, in order
 seq_len      int            window (input length, bp)
 task_type    str            multi-label, multi-class or regression
