@@ -52,7 +52,8 @@ def test_evaluation_outputs_follow_the_contract(small_run):
     rare = metrics.set_index("task").loc["rare"]
     assert rare.n_pos == 0 and np.isnan(rare.auroc) and rare.reason == "no positives in the test split"
     summary = pd.read_csv(ev / "summary.tsv", sep="\t")
-    assert set(summary.model) == {"cnn-s1", "linear-s1"} and (summary.n_tasks_defined == 5).all()
+    # the oracle (motifs.planted is set) is evaluated and summarised like a model
+    assert set(summary.model) == {"cnn-s1", "linear-s1", "oracle"} and (summary.n_tasks_defined == 5).all()
     row = summary.set_index("model").loc["cnn-s1"]
     assert row.macro_auroc == pytest.approx(good.auroc.mean())
     assert row.macro_auroc_lo < row.macro_auroc < row.macro_auroc_hi

@@ -168,7 +168,7 @@ def test_a_new_top_level_section_reruns_nothing(listed):
 def test_adding_a_cell_type_reruns_its_download_the_data_stage_and_everything_after(listed):
     models = ("basset-s1", "deepbind-s1", "sg_a-s1", "sg_b-s1")
     data = {"build_windows", "check_splits"} | {f"encode_split[split={s}]" for s in ("train", "valid", "test")}
-    expected = {"download_peaks[cell_type=newcell]"} | data | reruns_of(*models)
+    expected = {"download_peaks[cell_type=newcell]", "oracle"} | data | reruns_of(*models)  # new data: the oracle too
     assert listed["cell_type_add"] == expected
 
 
