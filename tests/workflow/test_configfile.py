@@ -15,6 +15,8 @@ import yaml
 from conftest import ROOT, needs_realdata
 from workflow_helpers import SNAKEMAKE, run_env
 
+pytestmark = pytest.mark.slow  # Snakemake dry runs: a minute or more (slow tier)
+
 
 def dry_run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     cmd = [SNAKEMAKE, "-n", "--cores", "1", "--nocolor", *args]

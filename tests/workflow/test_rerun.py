@@ -22,6 +22,8 @@ import pytest
 import yaml
 from workflow_helpers import copy_project, demo_config, run_env, snakemake_command
 
+pytestmark = pytest.mark.slow  # Snakemake dry runs: a minute or more (slow tier)
+
 PER_MODEL = ("train", "evaluate", "filter_motifs")
 ACROSS_MODELS = {"compare_models", "cluster_motifs", "report", "all"}
 
