@@ -180,25 +180,23 @@ def test_a_motif_setting_reruns_motifs_and_report_only(listed):
     assert listed["motifs"] == expected
 
 
-def test_editing_one_seqgra_definition_reruns_that_model_only(touched, listed):
-    project, workdir, base = touched  # after the concurrent dry runs, which read this file
-    xml = project / "workflow" / "models" / "seqgra" / "deepsea.xml"
-    original = xml.read_text()
-    xml.write_text(original + "<!-- edited -->\n")
+def jobs_after_editing(touched, rel: str, comment: str, name: str) -> set[str]:
+    """Jobs a dry run lists after appending ``comment`` to the project file ``rel`` (restored after)."""
+    project, workdir, base = touched  # after the concurrent dry runs, which read these files
+    path = project / rel
+    original = path.read_text()
+    path.write_text(original + comment)
     try:
-        jobs = listed_jobs(finish(start(project, workdir, base, "seqgra_edit", "-n")))
+        return listed_jobs(finish(start(project, workdir, base, name, "-n")))
     finally:
-        xml.write_text(original)
+        path.write_text(original)
+
+
+def test_editing_one_seqgra_definition_reruns_that_model_only(touched, listed):
+    jobs = jobs_after_editing(touched, "workflow/models/seqgra/deepsea.xml", "<!-- edited -->\n", "seqgra_edit")
     assert jobs == reruns_of("sg_b-s1")
 
 
 def test_editing_one_seqgra_module_reruns_that_model_only(touched, listed):
-    project, workdir, base = touched
-    module = project / "workflow" / "models" / "seqgra" / "PyTorch" / "deepsea.py"
-    original = module.read_text()
-    module.write_text(original + "# edited\n")
-    try:
-        jobs = listed_jobs(finish(start(project, workdir, base, "module_edit", "-n")))
-    finally:
-        module.write_text(original)
+    jobs = jobs_after_editing(touched, "workflow/models/seqgra/PyTorch/deepsea.py", "# edited\n", "module_edit")
     assert jobs == reruns_of("sg_b-s1")
