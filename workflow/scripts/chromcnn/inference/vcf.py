@@ -154,7 +154,8 @@ def check_vcf(path: str, genome: Genome, max_indel: int = 50, max_ref_mismatch: 
     checked = counts.alleles - counts.unknown_chrom
     if checked == 0:
         raise InputError(
-            f"no SNV or short indel to score ({counts.symbolic} symbolic, {counts.too_long} longer than {max_indel} bp)",
+            f"no SNV or short indel to score ({counts.symbolic} symbolic, "
+            f"{counts.too_long} longer than {max_indel} bp)",
             f"give SNVs or indels of at most {max_indel} bp with plain-base REF and ALT alleles",
             path=path,
         )
@@ -177,7 +178,8 @@ def _mismatch_error(path: str, genome: Genome, counts: VcfCounts, checked: int, 
         f"the genome {genome.path}, more than the allowed {limit:g} (first on line {a.line}: {a.chrom}:{a.pos} "
         f"REF {a.ref}, genome {seen}){where}",
         "use the genome the VCF was called on, or lift the VCF over to this genome (e.g. bcftools +liftover, "
-        "CrossMap); raise the allowed fraction (--max-ref-mismatch, variants.max_ref_mismatch) only if they are expected",
+        "CrossMap); raise the allowed fraction (--max-ref-mismatch, variants.max_ref_mismatch) "
+        "only if they are expected",
         path=path,
     )
 
