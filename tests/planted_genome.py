@@ -109,8 +109,14 @@ def train_model(p: Planted, epochs: int = 10) -> Path:
     return p.model
 
 
+_CACHE: dict[int, Planted] = {}
+
+
 def planted_fixture(tmp_path_factory) -> Planted:
-    """The planted genome with its trained model (about 15 s on one CPU thread)."""
-    p = make_genome(tmp_path_factory.mktemp("planted"))
-    train_model(p)
-    return p
+    """The planted genome with its trained model (about 12 s on one CPU thread), made once per session."""
+    key = id(tmp_path_factory)
+    if key not in _CACHE:
+        p = make_genome(tmp_path_factory.mktemp("planted"))
+        train_model(p)
+        _CACHE[key] = p
+    return _CACHE[key]
