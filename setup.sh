@@ -64,4 +64,7 @@ fi
 reqs=requirements.txt
 ((dev)) && reqs=requirements-dev.txt
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r "$reqs"
+# The `chromcnn` command (.venv/bin/chromcnn): this checkout's library, editable, no dependencies;
+# (pip fetches setuptools for the build, as it fetches the pins above).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 echo "setup: ready ($(.venv/bin/python --version), $(bedtools --version))" >&2
