@@ -19,6 +19,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/interpret.smk"
+include: "workflow/rules/predict.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -37,3 +38,4 @@ rule all:
         data_outputs(),
         model_outputs(),
         report_outputs(),
+        inference_outputs(),

@@ -295,3 +295,108 @@ def wildcard(name):
         return wildcards[name]
 
     return value
+
+
+# Using trained models on new inputs (predict.smk): config sections predict, variants, tracks.
+
+FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fa.gz", ".fasta.gz", ".fna.gz")
+
+
+def inference_models(section):
+    """Model ids a ``predict``/``variants``/``tracks`` section uses (empty list = every model)."""
+    chosen = config[section]["models"] or MODELS
+    unknown = [m for m in chosen if m not in MODELS]
+    if unknown:
+        line = _LINES.get((section, "models"), None)
+        where = f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE
+        sys.exit(
+            f"chromcnn error: {where}: {section}.models names {unknown[0]!r}, which is not trained. "
+            f"Fix: use model ids of train.architectures and train.seeds ({', '.join(MODELS) or 'none'})."
+        )
+    return chosen
+
+
+def tracks_enabled():
+    return bool(config["tracks"]["regions"] or config["tracks"]["chromosomes"])
+
+
+def inference_outputs():
+    """Every output of the predict, variants and tracks sections (nothing when absent)."""
+    out = []
+    if config["predict"]["sets"]:
+        out += expand(
+            "results/predict/{model}/{name}.tsv.gz",
+            model=inference_models("predict"),
+            name=list(config["predict"]["sets"]),
+        )
+    if config["variants"]["vcfs"]:
+        out += variants_top_files()
+        out += expand(
+            "results/variants/{model}/{name}.tsv.gz",
+            model=inference_models("variants"),
+            name=list(config["variants"]["vcfs"]),
+        )
+    out += tracks_files()
+    return out
+
+
+def variants_top_files():
+    if not config["variants"]["vcfs"]:
+        return []
+    return expand(
+        "results/variants/{model}/{name}.top.json",
+        model=inference_models("variants"),
+        name=list(config["variants"]["vcfs"]),
+    )
+
+
+def tracks_files():
+    if not tracks_enabled():
+        return []
+    return expand(
+        "results/tracks/{model}/{task}.bw", model=inference_models("tracks"), task=TASKS
+    )
+
+
+def predict_source(wildcards):
+    return config["predict"]["sets"][wildcards.name]
+
+
+def predict_kind(wildcards):
+    """``fasta`` or ``bed``, from the set's file name."""
+    path = config["predict"]["sets"][wildcards.name].lower()
+    return "fasta" if path.endswith(FASTA_SUFFIXES) else "bed"
+
+
+def vcf_source(wildcards):
+    return config["variants"]["vcfs"][wildcards.name]
+
+
+def tracks_regions():
+    return [config["tracks"]["regions"]] if config["tracks"]["regions"] else []
+
+
+def tracks_outputs():
+    return expand("results/tracks/{{model}}/{task}.bw", task=TASKS)
+
+
+def inference_hash_of(section):
+    """Param function: the ``{model}`` wildcard's hash plus one inference section."""
+
+    def value(wildcards):
+        return config_hash(
+            {"model": model_hash(wildcards.model), section: config[section]}
+        )
+
+    return value
+
+
+def inference_report_inputs():
+    """Report inputs of the inference sections: variant top files, tracks and peaks."""
+    if not (config["variants"]["vcfs"] or tracks_enabled()):
+        return {}
+    return {
+        "variants_top": variants_top_files(),
+        "tracks": tracks_files(),
+        "peaks": expand("resources/peaks/{cell_type}.bed.gz", cell_type=TASKS),
+    }

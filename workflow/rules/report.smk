@@ -4,6 +4,7 @@
 rule report:
     input:
         **interpret_report_inputs(MODELS),
+        **inference_report_inputs(),
         qc="results/data/qc.json",
         composition=f"resources/genome/{GENOME}.composition.json",
         histories=expand("results/models/{model}/history.tsv", model=MODELS),

@@ -13,6 +13,8 @@ this): adding a section to the schema means deciding here which stage reads it.
 - evaluate, motifs: a model's hash plus their own section (the seed is already in
   the data hash).
 - report: every model's evaluate and motifs hashes plus its own section.
+- inference: ``predict``, ``variants`` and ``tracks`` (each rule records its own section
+  on top of the model's hash).
 - untracked: how inputs are fetched (retries, time-outs), not what they contain;
   the inputs' URLs, paths and md5s are tracked by the download rules.
 
@@ -41,6 +43,7 @@ MODEL_KEYS = ("train",)
 EVALUATE_KEYS = ("evaluate",)
 MOTIFS_KEYS = ("motifs",)
 REPORT_KEYS = ("report",)
+INFERENCE_KEYS = ("predict", "variants", "tracks")  # using trained models on new inputs
 UNTRACKED_KEYS = ("download",)
 
 STAGE_KEYS = {
@@ -49,6 +52,7 @@ STAGE_KEYS = {
     "evaluate": EVALUATE_KEYS,
     "motifs": MOTIFS_KEYS,
     "report": REPORT_KEYS,
+    "inference": INFERENCE_KEYS,
     "untracked": UNTRACKED_KEYS,
 }
 MODEL_SECTIONS = EVALUATE_KEYS + MOTIFS_KEYS  # sections a per-model hash may add
@@ -124,6 +128,7 @@ def unclassified(schema_keys: list[str]) -> list[str]:
 __all__ = [
     "DATA_KEYS",
     "EVALUATE_KEYS",
+    "INFERENCE_KEYS",
     "MODEL_KEYS",
     "MODEL_SECTIONS",
     "MOTIFS_KEYS",
