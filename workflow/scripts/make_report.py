@@ -33,6 +33,9 @@ def main(smk, log):
         database=p.database,
         logos_per_model=p.logos_per_model,
         qvalue=p.qvalue,
+        variants_top=list(getattr(i, "variants_top", [])),
+        tracks=list(getattr(i, "tracks", [])),
+        peaks=list(getattr(i, "peaks", [])),
     )
     write_report(inputs, smk.output.html)
     log.info("wrote %s (%.1f MB)", smk.output.html, Path(smk.output.html).stat().st_size / 1e6)

@@ -50,6 +50,9 @@ class ReportInputs:
     logos_per_model: int = 24
     qvalue: float = 0.05
     settings: dict = field(default_factory=dict)
+    variants_top: list[str] = field(default_factory=list)  # results/variants/{model}/{vcf}.top.json
+    tracks: list[str] = field(default_factory=list)  # results/tracks/{model}/{task}.bw
+    peaks: list[str] = field(default_factory=list)  # resources/peaks/{cell_type}.bed.gz
 
     def method_files(self, method: str, key: str) -> list[str] | str:
         """The report file ``key`` of interpretation method ``method`` (a list when per model)."""

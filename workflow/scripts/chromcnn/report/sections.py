@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chromcnn.report import inference_sections as inference
 from chromcnn.report import motif_sections as motif
 from chromcnn.report import stage_sections as stage
 from chromcnn.report.inputs import ReportInputs
@@ -53,4 +54,6 @@ SECTIONS: list[Section] = [
     Section("motifs", "Motifs", "First-layer motifs", motif.motifs),
     Section("shared", "Across models", "Motifs across architectures", motif.shared),
     Section("planted", "Planted motifs", "Planted motifs (ground truth)", motif.planted),
+    Section("variants", "Variants", "Variant effects", inference.variants),
+    Section("locus", "Tracks", "Example locus: peaks and tracks", inference.locus),
 ]
