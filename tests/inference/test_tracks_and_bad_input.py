@@ -84,6 +84,8 @@ def test_bad_inputs_give_one_line_with_file_line_and_fix(planted, model, tmp_pat
     assert any(f"first on line {n}:" in line for n in (3, 4))  # a real REF mismatch (chrC:101 or 201)
     vcf.write_text(VCF_HEAD)
     _fails(tmp_path, lambda: score_vcf(model, str(vcf), fa, out), str(vcf), "no variant records")
+    vcf.write_text(VCF_HEAD + "chrC\t101\ta\tA\tC\t.\t.\t.\nchrC\tx12\tb\tA\tG\t.\t.\t.\n")
+    _fails(tmp_path, lambda: score_vcf(model, str(vcf), fa, out), f"{vcf}:4:", "malformed VCF record", "POS")
     vcf.write_text("chrC\t100\t300\n")  # a BED given as a VCF
     _fails(tmp_path, lambda: score_vcf(model, str(vcf), fa, out), f"{vcf}:1:", "not a VCF")
 

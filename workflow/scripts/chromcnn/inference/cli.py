@@ -99,6 +99,10 @@ def run(args: argparse.Namespace) -> dict:
     from chromcnn.inference.tracks import write_tracks
     from chromcnn.inference.variants import score_vcf
 
+    if not Path(args.model).is_file():
+        raise InputError(
+            "model file not found", "give a model.pt the pipeline wrote (results/models/*/model.pt)", args.model
+        )
     device = _device(args.device)
     model = load(args.model, device)
     kw = {"device": device, "rc_average": not args.single_strand, "batch_size": args.batch_size}

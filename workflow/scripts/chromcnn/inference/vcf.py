@@ -96,7 +96,12 @@ def is_symbolic(alt: str | None) -> bool:
 def alleles(path: str, counts: VcfCounts | None = None, max_indel: int = 50) -> Iterator[Allele]:
     """Every plain-base REF/ALT pair of a VCF, in file order (skipped ones are counted in ``counts``)."""
     counts = counts if counts is not None else VcfCounts()
-    vcf = open_vcf(path)
+    quiet = pysam.set_verbosity(0)  # htslib warns on stderr for every contig a header lacks
+    try:
+        vcf = open_vcf(path)
+    except InputError:
+        pysam.set_verbosity(quiet)
+        raise
     first = _header_lines(path) + 1
     try:
         for i, rec in enumerate(vcf):
@@ -115,10 +120,15 @@ def alleles(path: str, counts: VcfCounts | None = None, max_indel: int = 50) -> 
     except (ValueError, OSError) as err:
         line = first + counts.records
         raise InputError(
-            f"malformed VCF record ({str(err).strip()[:120]})", NOT_VCF_FIX, path=path, line=line
+            f"malformed VCF record ({str(err).strip()[:120]})",
+            "each record needs tab-separated CHROM, POS (an integer), ID, REF, ALT, QUAL, FILTER, INFO; "
+            "fix or delete the line",
+            path=path,
+            line=line,
         ) from None
     finally:
         vcf.close()
+        pysam.set_verbosity(quiet)
 
 
 def ref_matches(genome: Genome, a: Allele) -> bool:
