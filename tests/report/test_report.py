@@ -160,3 +160,47 @@ def test_missing_motif_release_fails_before_any_job(tmp_path):
         r"config.yaml: motif database release 'JASPAR2099' is not available offline \(pyjaspar has .*JASPAR2024",
         proc.stderr,
     )
+
+
+def test_inference_sections_reproduce_the_evaluation_and_reach_the_report(small_run):
+    """predict/variants/tracks on the small run: the test windows' BED gives predictions.npz bit for bit."""
+    import pyBigWig
+    import yaml
+    from chromcnn.inference.genome_reader import Genome
+
+    work = small_run
+    with h5py.File(work / "results/data/test.h5") as h5:
+        test = pd.DataFrame({"chrom": h5["chrom"].asstr()[:], "start": h5["start"][:], "end": h5["end"][:]})
+    test.to_csv(work / "test_windows.bed", sep="\t", header=False, index=False)
+    genome = Genome(work / "resources/genome/demo.fa")
+    lines = ["##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"]
+    for i, r in enumerate(test.head(40).sort_values(["chrom", "start"]).itertuples()):
+        ref = genome.sequence(r.chrom, r.start + 150, r.start + 151)
+        alt = "ACGT"[("ACGT".index(ref) + 1) % 4] if ref in "ACGT" else "A"
+        lines.append(f"{r.chrom}\t{r.start + 151}\tv{i}\t{ref}\t{alt}\t.\t.\t.\n")
+    lines.append(f"{test.chrom[0]}\t{test.start[0] + 10}\tsv\tA\t<DEL>\t.\t.\t.\n")
+    (work / "calls.vcf").write_text("".join(lines))
+    first = test.iloc[0]
+    (work / "locus.bed").write_text(f"{first.chrom}\t{max(first.start - 2000, 0)}\t{first.start + 8000}\n")
+    cfg = yaml.safe_load((work / "config.yaml").read_text())
+    cfg["predict"] = {"sets": {"testwin": str(work / "test_windows.bed")}, "models": ["cnn-s1"]}
+    cfg["variants"] = {"vcfs": {"calls": str(work / "calls.vcf")}, "models": ["cnn-s1"], "top": 2}
+    cfg["tracks"] = {"regions": str(work / "locus.bed"), "stride": 100}
+    proc = run_workflow(work, cfg)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    res = work / "results"
+    table = pd.read_csv(res / "predict/cnn-s1/testwin.tsv.gz", sep="\t")
+    tasks = list(cfg["cell_types"])
+    expected = np.load(res / "evaluation/cnn-s1/predictions.npz")["probs"]
+    assert np.array_equal(table[tasks].to_numpy(np.float32), expected)  # same model, same strand averaging
+    effects = pd.read_csv(res / "variants/cnn-s1/calls.tsv.gz", sep="\t")
+    assert len(effects) == 40 and list(effects.columns[5:9]) == [
+        f"{tasks[0]}.{s}" for s in ("ref", "alt", "sad", "log_odds")
+    ]
+    assert json.loads((res / "variants/cnn-s1/calls.top.json").read_text())["counts"]["symbolic"] == 1
+    for model in ("cnn-s1", "linear-s1"):
+        with pyBigWig.open(str(res / "tracks" / model / f"{tasks[0]}.bw")) as bw:
+            values = np.array(bw.values(first.chrom, int(first.start), int(first.start) + 1000))
+            assert np.isfinite(values).all() and ((values >= 0) & (values <= 1)).all()
+    html = (res / "report.html").read_text()
+    assert "Variant effects" in html and "Example locus" in html and "calls.tsv.gz" in html
