@@ -380,12 +380,26 @@ def tracks_outputs():
     return expand("results/tracks/{{model}}/{task}.bw", task=TASKS)
 
 
+# The keys of each inference section that change what its jobs write (adding a set, a VCF
+# or a model to a section does not rerun the others).
+INFERENCE_OUTPUT_KEYS = {
+    "predict": ("rc_average",),
+    "variants": ("max_indel", "max_ref_mismatch", "top"),
+    "tracks": ("regions", "chromosomes", "stride"),
+}
+
+
 def inference_hash_of(section):
-    """Param function: the ``{model}`` wildcard's hash plus one inference section."""
+    """Param function: the ``{model}`` wildcard's hash plus the keys of one inference
+    section that change its outputs."""
 
     def value(wildcards):
+        keys = INFERENCE_OUTPUT_KEYS[section]
         return config_hash(
-            {"model": model_hash(wildcards.model), section: config[section]}
+            {
+                "model": model_hash(wildcards.model),
+                section: {k: config[section][k] for k in keys},
+            }
         )
 
     return value
