@@ -119,6 +119,10 @@ def test_command_line_help_and_errors(planted, tmp_path, capsys):
         env={"PYTHONPATH": env_path},
     )
     assert proc.returncode == 0 and "--vcf" in proc.stdout and "TASK.sad" in proc.stdout.replace("\n", " ")
+    installed = ROOT / ".venv" / "bin" / "chromcnn"  # setup.sh's entry point, when this checkout is installed
+    if installed.exists():
+        proc = subprocess.run([str(installed), "predict", "--help"], capture_output=True, text=True)
+        assert proc.returncode == 0 and "--resize {centre,exact}" in proc.stdout
     bed = tmp_path / "b.bed"
     bed.write_text("chrZ\t1\t10\n")
     args = ["predict", str(planted.model), "--bed", str(bed), "--genome", str(planted.fasta), "--out"]
