@@ -12,6 +12,7 @@ from chromcnn.config.schema import (  # noqa: E402
     validate_config,
 )
 from chromcnn.config.sources import ConfigSources, load_yaml, user_path  # noqa: E402
+from chromcnn.config.references import check_references  # noqa: E402
 from chromcnn.io.sniff import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
@@ -44,6 +45,8 @@ except InputError as err:
     sys.exit(f"chromcnn error: {err.one_line()}")
 
 if workflow.exec_mode == ExecMode.DEFAULT:
+    for _warning in check_references(config, SOURCES):
+        print(f"chromcnn warning: {_warning}", file=sys.stderr)
     # a run killed with SIGKILL leaves Snakemake's lock: clear it when its owner is gone
     _note = clear_stale_lock(".snakemake")
     if _note:

@@ -153,7 +153,7 @@ def _check_semantics(config: dict, sources: ConfigSources) -> None:
                 "give an existing path (relative to the directory you run snakemake in) or an http(s)/ftp URL",
                 **sources.at(key),
             )
-    check_references(config, sources)
+    check_references(config, sources)  # errors; its warnings are printed by common.smk
 
 
 def iter_inputs(config: dict) -> list[tuple[str, str, tuple[str, ...]]]:
