@@ -6,8 +6,6 @@ checks that Snakemake prints the same line.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import yaml
 from chromcnn.config.references import check_references, check_split_chromosomes
