@@ -27,8 +27,9 @@ SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 # otherwise merge it into config.yaml's dictionaries). --config key=value still applies.
 # Our reader goes first, so a YAML mistake is one file:line message, not Snakemake's.
 _CLI_CONFIGS = [user_path(f) for f in workflow.overwrite_configfiles or []]
+_DEFAULT = ["config.yaml"] if Path("config.yaml").is_file() else []
 try:
-    for _file in _CLI_CONFIGS or (["config.yaml"] if Path("config.yaml").is_file() else []):
+    for _file in _CLI_CONFIGS or _DEFAULT:
         load_yaml(_file)
 except InputError as err:
     sys.exit(f"chromcnn error: {err.one_line()}")
@@ -37,7 +38,9 @@ if not _CLI_CONFIGS:
     configfile: "config.yaml"
 
 
-SOURCES = ConfigSources(_CLI_CONFIGS or ["config.yaml"], dict(workflow.config_settings.config or {}))
+SOURCES = ConfigSources(
+    _CLI_CONFIGS or ["config.yaml"], dict(workflow.config_settings.config or {})
+)
 CONFIG_FILE = SOURCES.main
 try:
     validate_config(config, SCHEMA, SOURCES)
