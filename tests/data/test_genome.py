@@ -72,3 +72,18 @@ def test_irregular_line_lengths_are_rejected(tmp_path):
         prepare_genome(src, tmp_path / "g.fa", tmp_path / "g.sizes")
     assert "Fix:" in str(err.value)
     assert list(tmp_path.iterdir()) == [src]
+
+
+def test_deleted_index_is_rebuilt_by_the_reader_with_the_same_bytes(tmp_path):
+    """The .fai is a cache (no declared output): fasta_index rebuilds it when missing."""
+    from chromcnn.data.genome import fasta_index, prepare_genome
+
+    src = tmp_path / "g.fa"
+    src.write_text(">chr1\n" + "ACGT" * 30 + "\n>chr2\n" + "GG" * 7 + "\n")
+    fasta = tmp_path / "out.fa"
+    prepare_genome(src, fasta, tmp_path / "out.sizes")
+    fai = tmp_path / "out.fa.fai"
+    before = fai.read_bytes()
+    fai.unlink()
+    assert [(e.name, e.length) for e in fasta_index(fasta)] == [("chr1", 120), ("chr2", 14)]
+    assert fai.read_bytes() == before and not list(tmp_path.glob(".out.fa.fai.part-*"))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import gzip
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -183,3 +185,24 @@ def test_is_disk_full_recognises_errno_and_messages():
         OSError("Can't write data (file write failed: errno = 28, error message = 'No space left on device')")
     )
     assert not atomic.is_disk_full(OSError(errno.EACCES, "Permission denied"))
+
+
+def test_stale_lock_of_a_dead_owner_is_removed_and_a_live_one_kept(tmp_path):
+    from chromcnn.io import runlock
+
+    state = tmp_path / ".snakemake"
+    (state / "locks").mkdir(parents=True)
+    (state / "locks" / "0.output.lock").write_text("results/data/qc.json\n")
+    assert "unknown owner" in runlock.clear_stale_lock(state) and "snakemake --unlock --cores 1" in str(
+        runlock.clear_stale_lock(state)
+    )
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (state / runlock.OWNER).write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}))
+    note = runlock.clear_stale_lock(state)
+    assert note.startswith("removed the lock left by a killed run") and not (state / "locks").exists()
+    assert runlock.clear_stale_lock(state) is None  # no lock: nothing to say
+    (state / "locks").mkdir()
+    (state / "locks" / "0.input.lock").write_text("x\n")
+    runlock.record_lock_owner(state)  # this live process holds it
+    assert "still running" in runlock.clear_stale_lock(state) and (state / "locks").exists()

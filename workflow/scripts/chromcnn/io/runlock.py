@@ -41,24 +41,39 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def clear_stale_lock(state_dir: str | Path = ".snakemake") -> str | None:
-    """Remove the lock a killed run left; return a one-line note, or None when nothing was done.
+UNLOCK = (
+    "if no other snakemake runs in this directory, type: snakemake --unlock --cores 1 "
+    "(with the same --configfile, if any), then this command again"
+)
 
-    Only when ``state_dir/locks`` holds lock files, the recorded owner ran on this
-    host and that process no longer exists.
+
+def _owner(owner_file: Path) -> tuple[int, str] | None:
+    try:
+        owner = json.loads(owner_file.read_text())
+        return int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def clear_stale_lock(state_dir: str | Path = ".snakemake") -> str | None:
+    """Remove the lock a killed run left; return a one-line note, or None when there is no lock.
+
+    The lock is removed only when the recorded owner ran on this host and that
+    process no longer exists. Any other lock is left alone and the note says
+    who holds it and exactly what to type if that run is gone.
     """
     state = Path(state_dir)
     locks = state / "locks"
-    owner_file = state / OWNER
-    if not locks.is_dir() or not any(locks.iterdir()) or not owner_file.is_file():
+    if not locks.is_dir() or not any(locks.iterdir()):
         return None
-    try:
-        owner = json.loads(owner_file.read_text())
-        pid, host = int(owner["pid"]), str(owner["host"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    if host != socket.gethostname() or pid == os.getpid() or _alive(pid):
-        return None
+    owner = _owner(state / OWNER)
+    if owner is None:
+        return f"{locks} holds a lock of unknown owner; {UNLOCK}"
+    pid, host = owner
+    if host != socket.gethostname():
+        return f"{locks} holds a lock of snakemake pid {pid} on {host}; {UNLOCK}"
+    if pid == os.getpid() or _alive(pid):
+        return f"{locks} holds a lock of snakemake pid {pid}, still running on this host; wait for it, or stop it"
     shutil.rmtree(locks, ignore_errors=True)
-    owner_file.unlink(missing_ok=True)
+    (state / OWNER).unlink(missing_ok=True)
     return f"removed the lock left by a killed run (snakemake pid {pid} on {host} no longer exists)"
