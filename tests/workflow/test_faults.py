@@ -1,6 +1,7 @@
 """Faults a real run meets, as a user types the commands: YAML mistakes in the default
-config.yaml, a configfile blamed for another's mistake, a killed run (SIGKILL, then
-SIGINT) typed again, the stale lock SIGKILL leaves, and a deleted genome index.
+config.yaml, a killed run (SIGKILL, then SIGINT) typed again, the stale lock SIGKILL
+leaves, and a deleted genome index. (Which file a mistake is blamed on, with several
+--configfile files or --config: tests/config/test_bad_config.py and test_configfile.py.)
 
 The kill test runs only the data stage of the demo (its cheapest outputs: windows,
 qc.json and the test split) so that it fits the slow tier's budget.
@@ -57,19 +58,6 @@ def test_tab_in_the_default_config_is_our_one_line(tmp_path):
     ], proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr and "WorkflowError" not in proc.stderr
     print(f"seconds until the error: {seconds:.1f}")
-
-
-def test_mistake_in_the_first_configfile_is_blamed_on_it(tmp_path):
-    cfg = demo_config()
-    cfg["window"] = -3
-    (tmp_path / "base.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    (tmp_path / "extra.yaml").write_text("seed: 7\n")
-    line = next(
-        i for i, t in enumerate((tmp_path / "base.yaml").read_text().splitlines(), 1) if t.startswith("window:")
-    )
-    proc = run(tmp_path, "-n", "--configfile", "base.yaml", "extra.yaml")
-    assert proc.returncode != 0
-    assert f"chromcnn error: base.yaml:{line}: config key 'window': -3 is less than the minimum of 1" in proc.stderr
 
 
 def leftovers(work: Path) -> list[str]:
