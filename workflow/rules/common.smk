@@ -1,10 +1,18 @@
 # Config validation, config access and input functions. Nothing else.
+import os
 import sys
 from pathlib import Path
 
 from snakemake.settings.types import ExecMode
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+_LIBRARY = str(Path(workflow.basedir) / "workflow" / "scripts")
+sys.path.insert(0, _LIBRARY)
+# Jobs import this workflow's own library first: Snakemake appends the script folder to
+# sys.path, after any chromcnn installed in the environment (an older copy, or another
+# checkout's editable install), which would otherwise run in its place.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_LIBRARY, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+)
 
 from chromcnn.config.schema import (  # noqa: E402
     merge_extend,
