@@ -1,5 +1,4 @@
 # Config validation, config access and input functions. Nothing else.
-import os
 import sys
 from pathlib import Path
 
@@ -7,12 +6,11 @@ from snakemake.settings.types import ExecMode
 
 _LIBRARY = str(Path(workflow.basedir) / "workflow" / "scripts")
 sys.path.insert(0, _LIBRARY)
-# Jobs import this workflow's own library first: Snakemake appends the script folder to
-# sys.path, after any chromcnn installed in the environment (an older copy, or another
-# checkout's editable install), which would otherwise run in its place.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [_LIBRARY, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
-)
+
+from chromcnn.io.runlock import library_first  # noqa: E402
+
+# Jobs import this workflow's own library, not a chromcnn installed in the environment.
+library_first(_LIBRARY)
 
 from chromcnn.config.schema import (  # noqa: E402
     merge_extend,

@@ -1,4 +1,13 @@
-"""Snakemake's working-directory lock after a killed run.
+"""What a run needs from its process environment: the lock a killed run left, and this
+workflow's library first on every job's import path.
+
+:func:`library_first`: Snakemake appends a script's folder to ``sys.path``, after
+the environment's site-packages, so a chromcnn installed there (an older release,
+or another checkout's editable install) would run in a job instead of the
+workflow's own copy; putting the workflow's library first on ``PYTHONPATH``
+(inherited by every job) prevents that.
+
+Snakemake's working-directory lock after a killed run:
 
 Snakemake locks the outputs it is about to write (``.snakemake/locks``) and
 removes the lock when it ends; SIGKILL (a time limit, an out-of-memory kill, a
@@ -20,6 +29,12 @@ import socket
 from pathlib import Path
 
 OWNER = "chromcnn-lock-owner.json"
+
+
+def library_first(library: str | Path) -> None:
+    """Put ``library`` (the workflow's ``workflow/scripts``) first on ``PYTHONPATH`` for jobs."""
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(library)]
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(library), *rest])
 
 
 def record_lock_owner(state_dir: str | Path = ".snakemake") -> None:
