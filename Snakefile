@@ -6,13 +6,8 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# config.yaml is the default; a file given with --configfile stands alone (Snakemake would
-# otherwise merge it into config.yaml's dictionaries). --config key=value still applies.
-if not workflow.overwrite_configfiles:
-
-    configfile: "config.yaml"
-
-
+# common.smk loads config.yaml (or the files given with --configfile, standing alone),
+# applies --config key=value and validates everything before any job runs.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/data.smk"

@@ -119,9 +119,10 @@ def test_no_cell_types(tmp_path):
 
 
 def test_cell_type_mapping_form_and_md5_pattern(tmp_path):
-    ok = BASE + "  B: {{peaks: {d}/a.bed, md5: 0123456789abcdef0123456789abcdef}}\n"
+    (tmp_path / "b.bed").write_text("chr1\t0\t2\n")
+    ok = BASE + "  B: {{peaks: {d}/b.bed, md5: 0123456789abcdef0123456789abcdef}}\n"
     assert check(write_config(tmp_path, ok))["cell_types"]["B"]["md5"].startswith("0123")
-    bad = BASE + "  B: {{peaks: {d}/a.bed, md5: nope}}\n"
+    bad = BASE + "  B: {{peaks: {d}/b.bed, md5: nope}}\n"
     with pytest.raises(InputError):
         check(write_config(tmp_path, bad))
 

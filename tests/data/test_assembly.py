@@ -135,3 +135,35 @@ def test_the_table_matches_pybedtools_genome_registry():
             f"chr{c}": getattr(registry, name)[f"chr{c}"][1] for c in table
         }
         assert len(table) == (24 if name.startswith("hg") else 21)
+
+
+def test_driver_says_a_test_chromosome_is_shorter_than_the_window_before_reading_peaks(tmp_path, monkeypatch):
+    """Not the misleading "the test split has no examples": the chromosome is named, with both lengths."""
+    sizes = {"chr1": 6000, "chr2": 3000, "chrS": 80}
+    write_fasta(tmp_path / "src.fa", random_genome(np.random.default_rng(0), sizes))
+    prepare_genome(tmp_path / "src.fa", tmp_path / "g.fa", tmp_path / "g.sizes")
+    no_windows(monkeypatch)
+    missing = tmp_path / "never_read.bed"  # the check comes before any peak file is opened
+    with pytest.raises(InputError) as err:
+        build_windows_table(
+            str(tmp_path / "g.fa"),
+            {"A": str(missing)},
+            None,
+            params(valid="chr2", test="chrS"),
+            str(tmp_path / "w.tsv.gz"),
+            config_file="my.yaml",
+            genome_label="genome.fa.gz",
+        )
+    msg = str(err.value)
+    assert msg.startswith("my.yaml: splits.test: chromosome 'chrS' is 80 bp long, shorter than one window of 100 bp")
+    assert not (tmp_path / "w.tsv.gz").exists()
+    with pytest.raises(InputError, match=r"chromosome '8' is not in the genome genome.fa.gz"):
+        build_windows_table(
+            str(tmp_path / "g.fa"),
+            {"A": str(missing)},
+            None,
+            params(valid="8"),
+            str(tmp_path / "w.tsv.gz"),
+            config_file="my.yaml",
+            genome_label="genome.fa.gz",
+        )

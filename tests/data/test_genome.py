@@ -72,3 +72,28 @@ def test_irregular_line_lengths_are_rejected(tmp_path):
         prepare_genome(src, tmp_path / "g.fa", tmp_path / "g.sizes")
     assert "Fix:" in str(err.value)
     assert list(tmp_path.iterdir()) == [src]
+
+
+def test_deleted_index_is_rebuilt_by_the_reader_with_the_same_bytes(tmp_path):
+    """The .fai is a cache (no declared output): fasta_index rebuilds it when missing."""
+    from chromcnn.data.genome import fasta_index, prepare_genome
+
+    src = tmp_path / "g.fa"
+    src.write_text(">chr1\n" + "ACGT" * 30 + "\n>chr2\n" + "GG" * 7 + "\n")
+    fasta = tmp_path / "out.fa"
+    prepare_genome(src, fasta, tmp_path / "out.sizes")
+    fai = tmp_path / "out.fa.fai"
+    before = fai.read_bytes()
+    fai.unlink()
+    assert [(e.name, e.length) for e in fasta_index(fasta)] == [("chr1", 120), ("chr2", 14)]
+    assert fai.read_bytes() == before and not list(tmp_path.glob(".out.fa.fai.part-*"))
+
+
+def test_fasta_with_a_utf8_byte_order_mark_keeps_its_first_record(tmp_path):
+    from chromcnn.data.genome import prepare_genome, read_fai
+
+    src = tmp_path / "bom.fa"
+    src.write_bytes(b"\xef\xbb\xbf>chr1\nACGTACGT\n>chr2\nGGGG\n")
+    assert prepare_genome(src, tmp_path / "g.fa", tmp_path / "g.sizes") == ["chr1", "chr2"]
+    assert (tmp_path / "g.fa").read_bytes().startswith(b">chr1\n")
+    assert [e.length for e in read_fai(tmp_path / "g.fa.fai")] == [8, 4]

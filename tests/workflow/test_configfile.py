@@ -55,6 +55,8 @@ def test_config_overrides_still_apply_on_top_of_a_configfile():
     assert proc.returncode != 0 and "window" in proc.stderr and "minimum of 1" in proc.stderr
     proc = dry_run("--config", "window=0")  # the default config.yaml, overridden
     assert proc.returncode != 0 and "minimum of 1" in proc.stderr
+    # blamed on the command line, not on config.yaml's valid window line
+    assert "chromcnn error: command line (--config window=0): config key 'window'" in proc.stderr
 
 
 def test_an_error_names_the_file_given_with_configfile(tmp_path):

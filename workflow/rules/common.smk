@@ -2,31 +2,69 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+from snakemake.settings.types import ExecMode
+
+_LIBRARY = str(Path(workflow.basedir) / "workflow" / "scripts")
+sys.path.insert(0, _LIBRARY)
+
+from chromcnn.io.runlock import library_first  # noqa: E402
+
+# Jobs import this workflow's own library, not a chromcnn installed in the environment.
+library_first(_LIBRARY)
 
 from chromcnn.config.schema import (  # noqa: E402
-    key_lines,
-    load_yaml,
     merge_extend,
     peak_source,
     validate_config,
 )
+from chromcnn.config.sources import ConfigSources, load_yaml, user_path  # noqa: E402
+from chromcnn.config.references import check_references  # noqa: E402
 from chromcnn.io.sniff import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
+from chromcnn.io.runlock import clear_stale_lock, record_lock_owner  # noqa: E402
 from chromcnn.config.training import model_ids, resolve  # noqa: E402
 from chromcnn.config import stages  # noqa: E402
+from chromcnn.config.tables import check_motif_inputs  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
-_CLI_CONFIGS = list(workflow.overwrite_configfiles or [])
-CONFIG_FILE = str((_CLI_CONFIGS or workflow.configfiles or ["config.yaml"])[-1])
+# config.yaml is the default; a file given with --configfile stands alone (Snakemake would
+# otherwise merge it into config.yaml's dictionaries). --config key=value still applies.
+# Our reader goes first, so a YAML mistake is one file:line message, not Snakemake's.
+_CLI_CONFIGS = [user_path(f) for f in workflow.overwrite_configfiles or []]
+_DEFAULT = ["config.yaml"] if Path("config.yaml").is_file() else []
 try:
-    if Path(CONFIG_FILE).is_file():
-        load_yaml(CONFIG_FILE)  # rejects duplicate keys (cell types) with their line
-    validate_config(config, SCHEMA, CONFIG_FILE)
+    for _file in _CLI_CONFIGS or _DEFAULT:
+        load_yaml(_file)
 except InputError as err:
     sys.exit(f"chromcnn error: {err.one_line()}")
+if not _CLI_CONFIGS:
+
+    configfile: "config.yaml"
+
+
+SOURCES = ConfigSources(
+    _CLI_CONFIGS or ["config.yaml"], dict(workflow.config_settings.config or {})
+)
+CONFIG_FILE = SOURCES.main
+try:
+    validate_config(config, SCHEMA, SOURCES)
+except InputError as err:
+    sys.exit(f"chromcnn error: {err.one_line()}")
+
+if workflow.exec_mode == ExecMode.DEFAULT:
+    for _warning in check_references(config, SOURCES):
+        print(f"chromcnn warning: {_warning}", file=sys.stderr)
+    # a run killed with SIGKILL leaves Snakemake's lock: clear it when its owner is gone
+    _note = clear_stale_lock(".snakemake")
+    if _note:
+        print(f"chromcnn: {_note}", file=sys.stderr)
+
+
+onstart:
+    record_lock_owner(".snakemake")
+
 
 GENOME = config["genome"]["name"]
 TASKS = list(config["cell_types"])
@@ -37,15 +75,9 @@ SPLITS = ["train", "valid", "test"]
 DATA_HASH = config_hash(stages.data_config(config))
 MODELS = model_ids(config)
 try:
-    _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
-    SETTINGS = {m: resolve(config, m, TASKS, CONFIG_FILE, _LINES) for m in MODELS}
+    SETTINGS = {m: resolve(config, m, TASKS, SOURCES) for m in MODELS}
     MOTIF_DATABASE = check_database_config(config["motifs"], CONFIG_FILE)
-    if config["motifs"]["planted"] and not Path(config["motifs"]["planted"]).is_file():
-        raise InputError(
-            f"motifs.planted file {config['motifs']['planted']} does not exist",
-            "give an existing TSV with a motif_id column, or null",
-            path=CONFIG_FILE,
-        )
+    check_motif_inputs(config["motifs"], SOURCES)
 except InputError as err:
     sys.exit(f"chromcnn error: {err.one_line()}")
 

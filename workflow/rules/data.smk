@@ -5,7 +5,6 @@
 rule build_windows:
     input:
         fasta=f"resources/genome/{GENOME}.fa",
-        fai=f"resources/genome/{GENOME}.fa.fai",
         peaks=expand("resources/peaks/{cell_type}.bed.gz", cell_type=TASKS),
         blacklist=blacklist_files(),
         provenance=input_provenance(),
@@ -35,6 +34,7 @@ rule build_windows:
         config_hash=DATA_HASH,
         config_file=untracked(CONFIG_FILE),
         blacklist_source=untracked(setting("genome", "blacklist")),
+        genome_source=untracked(setting("genome", "fasta")),
     script:
         "../scripts/build_windows.py"
 
@@ -60,7 +60,6 @@ rule encode_split:
         windows="results/data/windows.tsv.gz",
         check="results/data/split_check.json",
         fasta=f"resources/genome/{GENOME}.fa",
-        fai=f"resources/genome/{GENOME}.fa.fai",
         genome_provenance=f"resources/genome/{GENOME}.provenance.json",
     output:
         h5="results/data/{split}.h5",

@@ -2,12 +2,14 @@
 # paths), md5 checked when given and always recorded in a provenance JSON.
 
 
+# The .fa.fai index is written beside the FASTA but is no declared output: it is a
+# cache that readers rebuild when it is missing (chromcnn.data.genome.fasta_index),
+# so deleting it reruns nothing downstream.
 rule download_genome:
     input:
         genome_input("fasta"),
     output:
         fasta="resources/genome/{genome}.fa",
-        fai="resources/genome/{genome}.fa.fai",
         sizes="resources/genome/{genome}.chrom.sizes",
         provenance="resources/genome/{genome}.provenance.json",
     log:

@@ -14,7 +14,6 @@ interpret_report_inputs = interpret_methods.report_inputs
 rule base_composition:
     input:
         fasta=f"resources/genome/{GENOME}.fa",
-        fai=f"resources/genome/{GENOME}.fa.fai",
     output:
         json=f"resources/genome/{GENOME}.composition.json",
     log:

@@ -9,8 +9,9 @@ from chromcnn.runner import run
 
 
 def blacklist_label(files, source: str | None) -> str | None:
-    """The blacklist as messages name it: the internal copy and the user's file."""
-    return f"{files[0]} (from {source})" if files else None
+    """The blacklist as messages name it: the user's file (the copy under resources/ has
+    the same lines), never the internal copy alone."""
+    return (source or files[0]) if files else None
 
 
 def main(smk, log):
@@ -28,7 +29,7 @@ def main(smk, log):
         held_out={k: [parse_region(r) for r in v] for k, v in p.splits.items()},
     )
     peak_files = dict(zip(p.tasks, smk.input.peaks))
-    labels = {t: f"{f} (from {p.sources[t]})" for t, f in peak_files.items()}
+    labels = {t: p.sources[t] for t in peak_files}  # the user's files: same lines as the copies
     summary = build_windows_table(
         smk.input.fasta,
         peak_files,
@@ -41,6 +42,7 @@ def main(smk, log):
         peak_labels=labels,
         max_past_end=p.peaks["max_past_end_fraction"],
         blacklist_label=blacklist_label(smk.input.blacklist, p.blacklist_source),
+        genome_label=p.genome_source,
     )
     summary["provenance"] = {
         "config_hash": p.config_hash,

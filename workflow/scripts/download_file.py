@@ -5,7 +5,7 @@ from pathlib import Path
 
 from chromcnn.data.download import gzip_file, obtain, record_dict
 from chromcnn.io.atomic import atomic_path, write_json
-from chromcnn.io.sniff import is_gzip
+from chromcnn.io.sniff import check_text, is_gzip
 from chromcnn.runner import run
 
 
@@ -15,6 +15,8 @@ def main(smk, log):
     raw = out.with_name(f".{out.name}.download")
     try:
         record = obtain(p.source, raw, p.md5, retries=p.retries, backoff_s=p.backoff_s, timeout_s=p.timeout_s)
+        kind = "blacklist" if p.name == "blacklist" else "peak"
+        check_text(record.path, p.source, kind, "BED3+" if kind == "blacklist" else "BED3+ or narrowPeak")
         if is_gzip(record.path):
             with atomic_path(out) as tmp:
                 shutil.copyfile(record.path, tmp)

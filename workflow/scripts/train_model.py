@@ -19,6 +19,7 @@ def main(smk, log):
     torch.set_num_threads(smk.threads)
     settings = TrainSettings(**p.settings)
     data = read_meta(smk.input.train)
+    read_meta(smk.input.valid)  # a truncated or damaged valid split stops here, before the first epoch
     if data["tasks"] != list(p.tasks):
         raise InputError(
             f"tasks {data['tasks']} differ from config.yaml's {list(p.tasks)}",

@@ -12,93 +12,18 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
 
 from chromcnn.config.regions import Region, parse_region
+from chromcnn.config.sources import ConfigSources, as_sources, key_lines, load_yaml
 from chromcnn.errors import InputError
+
+__all__ = ["ConfigSources", "key_lines", "load_yaml", "validate_config"]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 URL_RE = re.compile(r"^(https?|ftp)://", re.IGNORECASE)
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        line = key_node.start_mark.line + 1
-        if key in seen:
-            raise InputError(
-                f"duplicate key '{key}' (first defined on line {seen[key]})",
-                "keep one definition of each key; cell-type names must be unique",
-                path=loader.name,
-                line=line,
-            )
-        seen[key] = line
-    return yaml.SafeLoader.construct_mapping(loader, node)
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def key_lines(path: str | Path) -> dict[tuple[str, ...], int]:
-    """Map every key path in a YAML file to its 1-based line number.
-
-    Parameters
-    ----------
-    path : str or Path
-        YAML file.
-
-    Returns
-    -------
-    dict of tuple of str to int
-        ``("merge", "mode") -> 12`` and so on; list items use their index.
-    """
-    text = Path(path).read_text()
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, prefix: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = prefix + (str(k.value),)
-                lines[key] = k.start_mark.line + 1
-                walk(v, key)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                key = prefix + (str(i),)
-                lines[key] = v.start_mark.line + 1
-                walk(v, key)
-
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def load_yaml(path: str | Path) -> dict:
-    """Read a YAML config file, rejecting duplicate keys with their line."""
-    with open(path) as handle:
-        loader = _LineLoader(handle)
-        loader.name = str(path)
-        try:
-            data = loader.get_single_data() or {}
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            raise InputError(
-                f"not valid YAML ({getattr(err, 'problem', err)})",
-                "correct the YAML syntax at that line",
-                path=path,
-                line=None if mark is None else mark.line + 1,
-            ) from None
-        finally:
-            loader.dispose()
-    return data
 
 
 def _default_filler(validator_class: type) -> type:
@@ -115,37 +40,29 @@ def _default_filler(validator_class: type) -> type:
     return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
 
 
-def _locate(err_path: list, lines: dict[tuple[str, ...], int]) -> tuple[str, int | None]:
-    keys = tuple(str(p) for p in err_path)
-    while keys and keys not in lines:
-        keys = keys[:-1]
+def _locate(err_path: list, sources: ConfigSources) -> tuple[str, dict]:
+    """The dotted key and ``{"path", "line"}`` of the source that set it."""
     dotted = ".".join(str(p) for p in err_path) or "(top level)"
-    return dotted, lines.get(keys)
+    return dotted, sources.at(tuple(err_path))
 
 
-def _schema_error(err: jsonschema.ValidationError, source: str, lines: dict, schema: dict) -> InputError:
+def _schema_error(err: jsonschema.ValidationError, sources: ConfigSources) -> InputError:
     path = list(err.absolute_path)
     if err.validator == "additionalProperties":
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         where = path + [extra[0]] if extra else path
-        key, line = _locate(where, lines)
+        key, at = _locate(where, sources)
         known = ", ".join(sorted(err.schema.get("properties", {})))
-        return InputError(
-            f"unknown config key '{key}'",
-            f"remove it or use one of: {known}",
-            path=source,
-            line=line,
-        )
+        return InputError(f"unknown config key '{key}'", f"remove it or use one of: {known}", **at)
     if path == ["cell_types"] and err.validator == "pattern" and isinstance(err.instance, str):
-        key, line = _locate(path + [err.instance], lines)
+        key, at = _locate(path + [err.instance], sources)
         return InputError(
             f"invalid cell-type name '{err.instance}'",
             "use only letters, digits, '_' and '-' (it becomes a column and task name)",
-            path=source,
-            line=line,
+            **at,
         )
-    key, line = _locate(path, lines)
-    return InputError(f"config key '{key}': {err.message}", _fix_for(err, key), path=source, line=line)
+    key, at = _locate(path, sources)
+    return InputError(f"config key '{key}': {err.message}", _fix_for(err, key), **at)
 
 
 def _fix_for(err: jsonschema.ValidationError, key: str) -> str:
@@ -166,7 +83,7 @@ def _fix_for(err: jsonschema.ValidationError, key: str) -> str:
     return f"see the description of {key} in workflow/schemas/config.schema.yaml ({desc})"
 
 
-def validate_config(config: dict, schema_path: str | Path, source: str | Path = "config.yaml") -> dict:
+def validate_config(config: dict, schema_path: str | Path, source: str | Path | ConfigSources = "config.yaml") -> dict:
     """Validate ``config`` against the schema and fill in defaults.
 
     Parameters
@@ -175,8 +92,9 @@ def validate_config(config: dict, schema_path: str | Path, source: str | Path = 
         Parsed configuration (modified in place: defaults are filled in).
     schema_path : str or Path
         The JSON schema in YAML form.
-    source : str or Path
-        The config file the values came from, for line numbers in errors.
+    source : str, Path or ConfigSources
+        The config file the values came from (or every file and the ``--config``
+        values), for the file and line named in errors.
 
     Returns
     -------
@@ -186,40 +104,39 @@ def validate_config(config: dict, schema_path: str | Path, source: str | Path = 
     Raises
     ------
     InputError
-        On the first problem found, naming ``source`` and the key's line.
+        On the first problem found, naming the source that set the key, and its line.
     """
     schema = yaml.safe_load(Path(schema_path).read_text())
-    lines = key_lines(source) if Path(source).is_file() else {}
+    sources = as_sources(source)
     validator = _default_filler(jsonschema.Draft7Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.path))
     if errors:
         best = jsonschema.exceptions.best_match(errors)
-        raise _schema_error(best, str(source), lines, schema)
-    _check_semantics(config, str(source), lines)
+        raise _schema_error(best, sources)
+    _check_semantics(config, sources)
     return config
 
 
-def _check_semantics(config: dict, source: str, lines: dict) -> None:
+def _check_semantics(config: dict, sources: ConfigSources) -> None:
     """Checks a JSON schema cannot express."""
+    from chromcnn.config.references import check_references
+
     if not config["cell_types"]:
         raise InputError(
             "no cell types configured",
             "add at least one entry under cell_types: name -> peak file",
-            path=source,
-            line=lines.get(("cell_types",)),
+            **sources.at(("cell_types",)),
         )
     regions: list[tuple[str, Region]] = []
     for split in ("valid", "test"):
         for i, text in enumerate(config["splits"][split]):
-            line = lines.get(("splits", split, str(i)))
             try:
                 regions.append((split, parse_region(text)))
             except ValueError as err:
                 raise InputError(
                     f"splits.{split}: {err}",
                     "write a chromosome name (chr8) or a region chr:start-end with start < end",
-                    path=source,
-                    line=line,
+                    **sources.at(("splits", split, str(i))),
                 ) from None
     for i, (split_a, a) in enumerate(regions):
         for split_b, b in regions[i + 1 :]:
@@ -227,17 +144,16 @@ def _check_semantics(config: dict, source: str, lines: dict) -> None:
                 raise InputError(
                     f"split regions overlap: {a} ({split_a}) and {b} ({split_b})",
                     "make valid and test regions disjoint",
-                    path=source,
-                    line=lines.get(("splits",)),
+                    **sources.at(("splits",)),
                 )
     for _name, path, key in iter_inputs(config):
         if not URL_RE.match(path) and not Path(path).exists():
             raise InputError(
                 f"{'.'.join(key)}: file '{path}' does not exist",
                 "give an existing path (relative to the directory you run snakemake in) or an http(s)/ftp URL",
-                path=source,
-                line=lines.get(key),
+                **sources.at(key),
             )
+    check_references(config, sources)  # errors; its warnings are printed by common.smk
 
 
 def iter_inputs(config: dict) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -15,6 +15,7 @@ import torch
 
 from chromcnn import models
 from chromcnn.config.settings import TrainSettings, check_monitor
+from chromcnn.config.sources import ConfigSources
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
 
@@ -44,6 +45,13 @@ def model_ids(config: dict) -> list[str]:
     return [f"{name}-s{seed}" for name in names for seed in train["seeds"]]
 
 
+def _at(source: str | ConfigSources, lines: dict, key: tuple[str, ...]) -> dict:
+    """``{"path", "line"}`` for ``key``: from ConfigSources, or from one file and its lines."""
+    if isinstance(source, ConfigSources):
+        return source.at(key)
+    return {"path": source, "line": lines.get(key)}
+
+
 def split_id(model_id: str) -> tuple[str, int]:
     match = ID_RE.match(model_id)
     if not match:
@@ -52,14 +60,19 @@ def split_id(model_id: str) -> tuple[str, int]:
 
 
 def resolve(
-    config: dict, model_id: str, tasks: list[str], source: str = "config.yaml", lines: dict | None = None
+    config: dict,
+    model_id: str,
+    tasks: list[str],
+    source: str | ConfigSources = "config.yaml",
+    lines: dict | None = None,
 ) -> TrainSettings:
     """TrainSettings of one model, checked against the tasks and window.
 
     Raises
     ------
     InputError
-        Naming ``source`` and the offending key's line.
+        Naming the source that set the offending key (``source``: the config file, with
+        ``lines`` from :func:`~chromcnn.config.sources.key_lines`, or ConfigSources) and its line.
     """
     lines = lines or {}
     train = config["train"]
@@ -77,8 +90,7 @@ def resolve(
         raise InputError(
             f"unknown architecture '{name}'",
             f"use one of: {', '.join(models.names())}, or add it under train.seqgra",
-            path=source,
-            line=lines.get(("train", "architectures")),
+            **_at(source, lines, ("train", "architectures")),
         )
     override = dict(train["overrides"].get(name, {}))
     hparams = override.pop("hparams", {})
@@ -89,7 +101,7 @@ def resolve(
     return settings
 
 
-def check_task_type(settings: TrainSettings, source: str, lines: dict) -> None:
+def check_task_type(settings: TrainSettings, source: str | ConfigSources, lines: dict) -> None:
     """The data stage writes 0/1 labels: reject regression on them, and a monitor the task type lacks.
 
     Raises
@@ -102,13 +114,15 @@ def check_task_type(settings: TrainSettings, source: str, lines: dict) -> None:
             "train.task_type 'regression' needs quantitative targets, but the data stage writes 0/1 labels "
             "(a regression loss on them would be reported as if it were a classifier)",
             "use task_type: multi-label (0/1 labels per cell type) until quantitative targets are supported",
-            path=source,
-            line=lines.get(("train", "task_type")),
+            **_at(source, lines, ("train", "task_type")),
         )
-    check_monitor(settings.task_type, settings.monitor, source, lines.get(("train", "monitor")))
+    at = _at(source, lines, ("train", "monitor"))
+    check_monitor(settings.task_type, settings.monitor, at["path"], at["line"])
 
 
-def check_buildable(settings: TrainSettings, config: dict, tasks: list[str], source: str, lines: dict) -> None:
+def check_buildable(
+    settings: TrainSettings, config: dict, tasks: list[str], source: str | ConfigSources, lines: dict
+) -> None:
     """Build the model on the meta device: catches bad hyperparameters and short windows cheaply."""
     if settings.arch in config["train"]["seqgra"]:
         return
@@ -117,7 +131,7 @@ def check_buildable(settings: TrainSettings, config: dict, tasks: list[str], sou
             models.build(settings.arch, len(tasks), config["window"], **settings.hparams)
     except models.ModelConfigError as err:
         key = ("train", "overrides", settings.arch, "hparams") if settings.hparams else ("window",)
-        raise InputError(str(err).split(". Fix:")[0], _fix(str(err)), path=source, line=lines.get(key)) from None
+        raise InputError(str(err).split(". Fix:")[0], _fix(str(err)), **_at(source, lines, key)) from None
 
 
 def _fix(message: str) -> str:

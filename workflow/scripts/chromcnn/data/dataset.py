@@ -15,8 +15,9 @@ from collections import Counter
 
 import numpy as np
 
+from chromcnn.config.references import check_split_chromosomes
 from chromcnn.data.assembly import check_past_end, check_peak_assembly
-from chromcnn.data.genome import read_fai
+from chromcnn.data.genome import fasta_index
 from chromcnn.data.peaks import PeakSet, load_blacklist, read_peaks
 from chromcnn.data.splits import SPLITS
 from chromcnn.data.windows import ChromResult, WindowParams, build_chrom, write_chrom
@@ -131,6 +132,7 @@ def build_windows_table(
     peak_labels: dict[str, str] | None = None,
     max_past_end: float = 0.01,
     blacklist_label: str | None = None,
+    genome_label: str | None = None,
 ) -> dict:
     """Run the whole window-building step.
 
@@ -157,6 +159,8 @@ def build_windows_table(
         chromosome ends.
     blacklist_label : str, optional
         Name to use for the blacklist in messages and qc.json (defaults to ``blacklist``).
+    genome_label : str, optional
+        The user's genome file, named when a held-out chromosome is not in it.
 
     Returns
     -------
@@ -164,8 +168,10 @@ def build_windows_table(
         QC summary (peaks per cell type, blacklist counts or None, window counts, splits,
         GC, co-occurrence).
     """
-    entries = read_fai(f"{fasta}.fai")
+    entries = fasta_index(fasta)
     sizes = {e.name: e.length for e in entries}
+    held_out = {split: [str(r) for r in regions] for split, regions in params.held_out.items()}
+    check_split_chromosomes(held_out, sizes, params.window, config_file, genome_label or fasta)
     tasks = list(peak_files)
     peaksets = read_all_peaks(peak_files, sizes, past_end, max_unknown, peak_labels, max_past_end)
     black, black_qc = load_blacklist(blacklist, sizes, max_unknown, blacklist_label) if blacklist else ({}, None)

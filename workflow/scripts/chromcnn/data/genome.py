@@ -18,7 +18,7 @@ import pyfaidx
 from chromcnn.errors import InputError
 from chromcnn.io.atomic import atomic_path
 from chromcnn.io.onehot import ALPHABET
-from chromcnn.io.sniff import open_bytes
+from chromcnn.io.sniff import UTF8_BOM, open_bytes
 
 CHUNK = 1 << 22
 READ_BLOCK = 1 << 18  # 256 KiB: measured fastest for load_codes (stays in cache)
@@ -47,6 +47,21 @@ def read_fai(fai_path: str | Path) -> list[FaiEntry]:
             name, length, offset, bases, width = line.rstrip("\n").split("\t")[:5]
             entries.append(FaiEntry(name, int(length), int(offset), int(bases), int(width)))
     return entries
+
+
+def fasta_index(fasta: str | Path) -> list[FaiEntry]:
+    """The ``.fai`` entries of a plain FASTA, rebuilding the index first when it is missing or older.
+
+    The index is a cache of the FASTA, not a result: the rules list the FASTA as
+    their input, so deleting ``{fasta}.fai`` reruns nothing (``snakemake -n`` is
+    empty) and the next reader rebuilds it here, atomically (readers running at
+    once each write the same bytes and rename them into place).
+    """
+    fai = Path(f"{fasta}.fai")
+    if not fai.is_file() or fai.stat().st_mtime < Path(fasta).stat().st_mtime:
+        with atomic_path(fai) as tmp:
+            pyfaidx.Faidx(str(fasta), indexname=str(tmp), rebuild=True).close()
+    return read_fai(fai)
 
 
 def read_chrom_sizes(path: str | Path) -> dict[str, int]:
@@ -138,7 +153,7 @@ def decompress_and_check(src: str | Path, dest: str | Path, label: str | None = 
     checker = _FastaChecker(label)
     try:
         with open_bytes(src) as inp, open(dest, "wb") as out:
-            rest = b""
+            rest = inp.read(len(UTF8_BOM)).removeprefix(UTF8_BOM)  # a BOM would hide the first '>'
             while True:
                 block = inp.read(CHUNK)
                 if not block:
@@ -225,7 +240,7 @@ def load_codes(fasta: str | Path, entry: FaiEntry) -> np.ndarray:
     if pos != entry.length:
         raise InputError(
             f"FASTA record '{entry.name}' is shorter than its index says",
-            "delete the .fai file and rerun so the genome is re-indexed",
+            f"delete {fasta}.fai and type the same command again (the index is rebuilt, nothing else reruns)",
             path=str(fasta),
         )
     return codes
@@ -242,7 +257,7 @@ def base_composition(fasta: str | Path) -> dict:
         ``{"A": float, "C": float, "G": float, "T": float, "acgt_bases": int, "other_bases": int}``.
     """
     counts = np.zeros(5, dtype=np.int64)
-    for entry in read_fai(f"{fasta}.fai"):
+    for entry in fasta_index(fasta):
         counts += np.bincount(load_codes(fasta, entry), minlength=5)[:5]
     acgt = int(counts[:4].sum())
     if acgt == 0:

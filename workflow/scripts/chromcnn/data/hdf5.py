@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from chromcnn.data.encode import one_hot_windows
-from chromcnn.data.genome import load_codes, read_fai
+from chromcnn.data.genome import fasta_index, load_codes
 from chromcnn.io.split_h5 import FORMAT_VERSION, SplitWriter
 from chromcnn.io.windows_table import read_tasks, read_windows
 
@@ -57,7 +57,7 @@ def write_split(
     int
         Number of examples written.
     """
-    entries = {e.name: e for e in read_fai(f"{fasta}.fai")}
+    entries = {e.name: e for e in fasta_index(fasta)}
     tasks = read_tasks(windows_tsv)
     base = {"split": split, "window": int(window), "format_version": FORMAT_VERSION}
     cache: tuple[str | None, np.ndarray | None] = (None, None)

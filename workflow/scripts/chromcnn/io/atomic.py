@@ -5,11 +5,22 @@ downloads) goes through :func:`atomic_path`, so a killed job leaves either the
 previous file or none, and never a partial one under the real name. Temporary
 names are ``.{name}.part-{pid}`` in the destination's folder (same filesystem,
 so the rename is atomic).
+
+A job killed with SIGKILL (or a node that lost power) cannot delete its
+temporary file; the next write of the same output (the rerun, which Snakemake
+schedules because the output is missing or marked incomplete) deletes every
+``.{name}.part-*`` left beside it before it starts. Snakemake never runs two
+jobs for one output at once, so such a file is always a leftover.
+
+A full disk (``ENOSPC``, ``EDQUOT``, also as h5py reports it) becomes one
+:class:`DiskFullError` line naming the output and its folder, and the
+temporary file is deleted as for any other error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -17,13 +28,53 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from chromcnn.errors import InputError
+
 CHUNK = 1 << 20
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+class DiskFullError(InputError):
+    """The disk (or quota) filled up while an output was written; nothing partial is kept."""
 
 
 def temp_path(dest: str | Path) -> Path:
-    """Hidden temporary name in the destination's directory (same filesystem)."""
+    """Hidden temporary name in the destination's directory (same filesystem).
+
+    Calling it starts a write: leftovers of killed writers of the same ``dest``
+    (``.{name}.part-*`` of another process) are deleted first.
+    """
     dest = Path(dest)
+    remove_stale_temps(dest)
     return dest.with_name(f".{dest.name}.part-{os.getpid()}")
+
+
+def remove_stale_temps(dest: str | Path) -> list[Path]:
+    """Delete temporary files of ``dest`` left by other (killed) processes; return them."""
+    dest = Path(dest)
+    own = f".{dest.name}.part-{os.getpid()}"
+    stale = [p for p in dest.parent.glob(f".{dest.name}.part-*") if p.name != own] if dest.parent.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """True for ENOSPC/EDQUOT, also when h5py only names the errno in its message."""
+    if isinstance(err, OSError) and err.errno in DISK_FULL_ERRNOS:
+        return True
+    text = str(err)
+    return "No space left on device" in text or "Disk quota exceeded" in text or "errno = 28" in text
+
+
+def disk_full_error(dest: str | Path, err: BaseException) -> DiskFullError:
+    """The one-line message for a full disk while writing ``dest``."""
+    folder = Path(dest).resolve().parent
+    return DiskFullError(
+        f"no space left on device while writing this file (nothing partial was kept; {type(err).__name__})",
+        f"free space in {folder} (df -h {folder}) or run in a directory with room, then type the same command again",
+        path=str(dest),
+    )
 
 
 @contextlib.contextmanager
@@ -41,6 +92,10 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         ok = True
+    except (OSError, RuntimeError) as err:  # torch.save reports a full disk as RuntimeError
+        if is_disk_full(err):
+            raise disk_full_error(dest, err) from None
+        raise
     finally:
         finish(tmp, dest, ok)
 
@@ -120,4 +175,11 @@ class StreamedOutput:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.close(exc_type is None)
+        try:
+            self.close(exc_type is None)
+        except (OSError, RuntimeError) as err:
+            if is_disk_full(err):
+                raise disk_full_error(self.path, err) from None
+            raise
+        if exc is not None and is_disk_full(exc):
+            raise disk_full_error(self.path, exc) from None

@@ -1,11 +1,13 @@
 """Read BED-like files line by line: the one parser for peaks and blacklists.
 
 Accepted: plain or gzip (sniffed), tab- or whitespace-separated columns, CRLF
-line ends, blank lines, ``#`` comments, ``track`` and ``browser`` lines, and
+line ends, a UTF-8 byte-order mark, comments in another encoding (latin-1; see
+:mod:`chromcnn.io.sniff`), blank lines, ``#`` comments, ``track`` and ``browser`` lines, and
 one header line before the first record (a line whose start or end is not an
 integer). Every record needs ``chrom start end`` with integers
 ``0 <= start <= end``; anything else raises :class:`~chromcnn.errors.InputError`
-naming the file and the 1-based line.
+naming the file and the 1-based line, and so does a file that is not text
+(binary, gzip inside gzip) before its first record.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from chromcnn.errors import InputError
-from chromcnn.io.sniff import open_text
+from chromcnn.io.sniff import non_utf8_error, text_lines
 
 SKIP_PREFIXES = ("#", "track", "browser")
 
@@ -87,18 +89,19 @@ class BedFile:
     def __iter__(self) -> Iterator[BedRecord]:
         """Yield each record; ``start`` and ``end`` are 0-based, half-open, ``0 <= start <= end``."""
         seen_record = False
-        with open_text(self.path, newline="") as handle:
-            for line_no, text in enumerate(handle, start=1):
-                cols = split_line(text)
-                if cols is None:
-                    continue
-                if len(cols) < 3:
-                    raise self.error(line_no, f"{len(cols)} column(s), need at least 3")
-                if not seen_record and not _looks_like_record(cols):
-                    seen_record = True  # a single header line before the first record
-                    continue
-                seen_record = True
-                yield self._record(cols, line_no)
+        for line_no, text, utf8 in text_lines(self.path, self.label, self.kind, self.formats):
+            cols = split_line(text)
+            if cols is None:
+                continue
+            if len(cols) < 3:
+                raise self.error(line_no, f"{len(cols)} column(s), need at least 3")
+            if not seen_record and not _looks_like_record(cols):
+                seen_record = True  # a single header line before the first record
+                continue
+            seen_record = True
+            if not utf8:
+                raise non_utf8_error(self.label, line_no, self.kind)
+            yield self._record(cols, line_no)
 
     def _record(self, cols: list[str], line_no: int) -> BedRecord:
         start = self.parse_int(cols[1], "start", line_no)

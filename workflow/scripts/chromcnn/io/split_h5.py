@@ -60,9 +60,28 @@ def _check_version(h5: h5py.File, path: str | Path) -> None:
         )
 
 
+def open_h5(path: str | Path) -> h5py.File:
+    """Open a split file for reading; a missing, truncated or damaged file is one InputError line.
+
+    HDF5 compares the file's size with the end recorded in its superblock when it
+    opens a file, so a file cut short (a copy that stopped, a full disk outside
+    :mod:`chromcnn.io.atomic`) fails here, before any training step.
+    """
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        why = str(err).split("\n")[0]
+        problem = "split file does not exist" if not Path(path).exists() else "split file is truncated or damaged"
+        raise InputError(
+            f"{problem} ({why})",
+            "delete it and type the same snakemake command again (rule encode_split rebuilds it)",
+            path=str(path),
+        ) from None
+
+
 def open_split(path: str | Path) -> SplitInfo:
     """Check a split file's format version and read its shape and tasks."""
-    with h5py.File(path, "r") as h5:
+    with open_h5(path) as h5:
         _check_version(h5, path)
         x = h5["x"]
         return SplitInfo(str(path), int(x.shape[0]), int(x.shape[2]), _tasks(h5), int(x.chunks[0]), h5["y"].dtype)
@@ -70,7 +89,7 @@ def open_split(path: str | Path) -> SplitInfo:
 
 def read_meta(path: str | Path) -> dict:
     """File attributes of a split file, with ``tasks`` as a list of str and ``n``."""
-    with h5py.File(path, "r") as h5:
+    with open_h5(path) as h5:
         _check_version(h5, path)
         meta = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in h5.attrs.items()}
         meta["tasks"] = _tasks(h5)
@@ -105,7 +124,7 @@ def sample_rows(path: str | Path, n_max: int, seed: int) -> tuple[np.ndarray, np
         both from the same window; ``n = min(n_max, N)``.
     """
     rng = np.random.default_rng(seed)
-    with h5py.File(path, "r") as h5:
+    with open_h5(path) as h5:
         _check_version(h5, path)
         xd, yd = h5["x"], h5["y"]
         n = xd.shape[0]
