@@ -67,6 +67,7 @@ def test_bad_training_config_fails_before_any_job(tmp_path, train, pattern):
 
 def test_window_too_short_names_the_minimum(tmp_path):
     cfg = demo_config(window=150)
+    cfg["train"]["architectures"] = ["basset"]
     proc = run_workflow(tmp_path, yaml.safe_dump(cfg, sort_keys=False), "-n")
     assert proc.returncode != 0
     assert re.search(r"config.yaml:\d+: window of 150 bp is too short for basset: .* at least 168 bp", proc.stderr)

@@ -15,7 +15,7 @@ from chromcnn.io.sniff import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
-from chromcnn.config.training import model_ids, resolve  # noqa: E402
+from chromcnn.config.training import check_names, model_ids, resolve, split_id  # noqa: E402
 from chromcnn.config import stages  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -38,6 +38,7 @@ DATA_HASH = config_hash(stages.data_config(config))
 MODELS = model_ids(config)
 try:
     _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
+    check_names(config, CONFIG_FILE, _LINES)
     SETTINGS = {m: resolve(config, m, TASKS, CONFIG_FILE, _LINES) for m in MODELS}
     MOTIF_DATABASE = check_database_config(config["motifs"], CONFIG_FILE)
     if config["motifs"]["planted"] and not Path(config["motifs"]["planted"]).is_file():
@@ -144,6 +145,11 @@ def input_provenance():
     return files
 
 
+def model_name(model):
+    """The name part of a model id ``{name}-s{seed}`` (an architecture, variant or seqgra model)."""
+    return split_id(model)[0]
+
+
 def model_hash(model, *sections):
     """Hash of the data config, one model's settings and seqgra definition, and
     the per-model stage ``sections`` (``"evaluate"``, ``"motifs"``)."""
@@ -151,7 +157,7 @@ def model_hash(model, *sections):
         {
             "data": DATA_HASH,
             "model": train_settings(model),
-            "seqgra": stages.seqgra_definition(config, SETTINGS[model].arch),
+            "seqgra": stages.seqgra_definition(config, model_name(model)),
             **stages.model_sections(config, sections),
         }
     )
@@ -205,7 +211,7 @@ def seqgra_path_of():
 
     def value(wildcards):
         return next(
-            iter(stages.seqgra_entry(config, SETTINGS[wildcards.model].arch).values()),
+            iter(stages.seqgra_entry(config, model_name(wildcards.model)).values()),
             "",
         )
 
