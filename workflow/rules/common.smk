@@ -15,7 +15,12 @@ from chromcnn.io.sniff import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
-from chromcnn.config.training import check_names, model_ids, resolve, split_id  # noqa: E402
+from chromcnn.config.training import (  # noqa: E402
+    check_names,
+    model_ids,
+    resolve,
+    split_id,
+)
 from chromcnn.config import stages  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
