@@ -12,6 +12,8 @@ this): adding a section to the schema means deciding here which stage reads it.
   list of other models are not part of it.
 - evaluate, motifs: a model's hash plus their own section (the seed is already in
   the data hash).
+- compare: the comparisons across models and seeds (rule compare_models reads it as
+  params, so a change reruns that rule and the report only).
 - report: every model's evaluate and motifs hashes plus its own section.
 - untracked: how inputs are fetched (retries, time-outs), not what they contain;
   the inputs' URLs, paths and md5s are tracked by the download rules.
@@ -39,6 +41,7 @@ DATA_KEYS = (
 )
 MODEL_KEYS = ("train",)
 EVALUATE_KEYS = ("evaluate",)
+COMPARE_KEYS = ("compare",)
 MOTIFS_KEYS = ("motifs",)
 REPORT_KEYS = ("report",)
 UNTRACKED_KEYS = ("download",)
@@ -47,6 +50,7 @@ STAGE_KEYS = {
     "data": DATA_KEYS,
     "model": MODEL_KEYS,
     "evaluate": EVALUATE_KEYS,
+    "compare": COMPARE_KEYS,
     "motifs": MOTIFS_KEYS,
     "report": REPORT_KEYS,
     "untracked": UNTRACKED_KEYS,
@@ -122,6 +126,7 @@ def unclassified(schema_keys: list[str]) -> list[str]:
 
 
 __all__ = [
+    "COMPARE_KEYS",
     "DATA_KEYS",
     "EVALUATE_KEYS",
     "MODEL_KEYS",

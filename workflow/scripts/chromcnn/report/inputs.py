@@ -32,6 +32,10 @@ class ReportInputs:
         has no history and no filters.
     settings : dict
         ``model -> TrainSettings as a dict``.
+    seeds, variants : str
+        seeds.tsv and variant_comparison.tsv (each variant over its seeds); "" when absent.
+    multiple_testing : str
+        How comparison.tsv's winners were controlled (``compare.multiple_testing``).
     """
 
     qc: str = ""
@@ -50,6 +54,9 @@ class ReportInputs:
     logos_per_model: int = 24
     qvalue: float = 0.05
     settings: dict = field(default_factory=dict)
+    seeds: str = ""
+    variants: str = ""
+    multiple_testing: str = "bh"
 
     def method_files(self, method: str, key: str) -> list[str] | str:
         """The report file ``key`` of interpretation method ``method`` (a list when per model)."""
