@@ -16,6 +16,7 @@ from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
 from chromcnn.config.training import (  # noqa: E402
+    check_multi_class_labels,
     check_names,
     model_ids,
     resolve,
@@ -45,6 +46,13 @@ try:
     _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
     check_names(config, CONFIG_FILE, _LINES)
     SETTINGS = {m: resolve(config, m, TASKS, CONFIG_FILE, _LINES) for m in MODELS}
+    if any(s.task_type == "multi-class" for s in SETTINGS.values()):
+        check_multi_class_labels(
+            "results/data/qc.json",
+            DATA_HASH,
+            CONFIG_FILE,
+            _LINES.get(("train", "task_type")),
+        )
     MOTIF_DATABASE = check_database_config(config["motifs"], CONFIG_FILE)
     if config["motifs"]["planted"] and not Path(config["motifs"]["planted"]).is_file():
         raise InputError(

@@ -16,7 +16,9 @@ pooling, and seqgra files that do not match the data.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import torch
 
@@ -24,6 +26,7 @@ from chromcnn import models
 from chromcnn.config.settings import TrainSettings, check_monitor
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
+from chromcnn.models.losses import n_outputs
 
 GLOBAL_KEYS = (
     "task_type",
@@ -208,7 +211,7 @@ def check_buildable(
     hyperparameters and short windows cheaply."""
     try:
         with torch.device("meta"):
-            models.build(settings.arch, len(tasks), config["window"], **settings.hparams)
+            models.build(settings.arch, n_outputs(settings.task_type, len(tasks)), config["window"], **settings.hparams)
     except models.ModelConfigError as err:
         is_variant = name in config["train"].get("models", {})
         section = ("train", "models" if is_variant else "overrides", name)
@@ -220,3 +223,38 @@ def _fix(message: str) -> str:
     if ". Fix: " in message:
         return message.split(". Fix: ", 1)[1]
     return "correct train.overrides.<architecture>.hparams (see the architecture's signature in chromcnn.models)"
+
+
+def check_multi_class_labels(qc_path: str | Path, data_hash: str, source: str, line: int | None = None) -> None:
+    """Multi-class needs at most one positive cell type per window: check the current data's qc.json.
+
+    The data stage counts, per pair of cell types, the windows positive for both
+    (``label_cooccurrence``). When ``qc_path`` exists and was written for this data
+    config (its ``config_hash`` is ``data_hash``), any such window stops the run before
+    any job; otherwise (no data yet, or data to be rebuilt) training checks its splits
+    before the first epoch (:func:`chromcnn.training.objective.check_targets`).
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the ``train.task_type`` line, a pair of cell types and its count.
+    """
+    path = Path(qc_path)
+    if not path.is_file():
+        return
+    qc = json.loads(path.read_text())
+    if qc.get("provenance", {}).get("config_hash") != data_hash or "label_cooccurrence" not in qc:
+        return
+    tasks, counts = qc["label_cooccurrence"]["tasks"], qc["label_cooccurrence"]["counts"]
+    pairs = [(counts[i][j], tasks[i], tasks[j]) for i in range(len(tasks)) for j in range(i + 1, len(tasks))]
+    shared = max(pairs, default=(0, "", ""))
+    if shared[0] > 0:
+        raise InputError(
+            f"train.task_type is multi-class, but {qc_path} counts windows positive for more than one cell type "
+            f"({shared[0]} for {shared[1]} and {shared[2]}); a multi-class window belongs to one cell type "
+            "or to 'background'",
+            "use task_type: multi-label for cell types that share sites (the demo's do), or give cell types "
+            "whose peaks do not overlap",
+            path=source,
+            line=line,
+        )

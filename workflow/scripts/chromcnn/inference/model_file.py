@@ -45,6 +45,7 @@ from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.inference.predict import TRANSFORMS, predict
 from chromcnn.models import seqgra
+from chromcnn.models.losses import n_outputs
 
 FORMAT_VERSION = 2
 REQUIRED = ("arch", "hparams", "seqgra", "tasks", "seq_len", "task_type", "transform", "settings", "state_dict")
@@ -121,7 +122,8 @@ def header(
 
 def build(record: dict) -> nn.Module:
     """A fresh (untrained) model as described by a header or a model file's record."""
-    n_tasks, seq_len = len(record["tasks"]), int(record["seq_len"])
+    n_tasks = n_outputs(record.get("task_type", "multi-label"), len(record["tasks"]))  # + background (multi-class)
+    seq_len = int(record["seq_len"])
     if record["seqgra"]:
         return seqgra.rebuild(record["seqgra"], n_tasks, seq_len)
     return models.build(record["arch"], n_tasks, seq_len, **record["hparams"])
