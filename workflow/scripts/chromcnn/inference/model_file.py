@@ -84,7 +84,8 @@ class LoadedModel:
     def predict(
         self, x: np.ndarray | torch.Tensor, device: torch.device | str = "cpu", rc_average: bool = False, **kwargs
     ) -> np.ndarray:
-        """float32 (N, T) outputs (probabilities for classifiers) of (N, 4, window) one-hot sequences."""
+        """float32 (N, T) outputs (probabilities for classifiers) of (N, 4, window) one-hot sequences;
+        (N, T + 1) for multi-class, the last column the background class (:mod:`chromcnn.models.losses`)."""
         if x.shape[1:] != (4, self.window):
             raise ValueError(f"inputs of shape {tuple(x.shape)}; this model takes (N, 4, {self.window})")
         return predict(self.model, x, device, transform=self.transform, rc_average=rc_average, **kwargs)
