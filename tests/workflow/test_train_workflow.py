@@ -53,6 +53,11 @@ def test_models_train_as_separate_jobs(tmp_path):
             r"first_activation 'sigmoid' is not known. Fix: use one of relu, exp",
         ),
         ({"overrides": {"basset": {"hparams": {"kernels": [19, 11, 7, 7]}, "batch_size": 4}}}, None),
+        (
+            {"models": {"deepbind": {"arch": "deepbind", "lr": 0.01}}},
+            r"model name 'deepbind' in train.models collides with train.architectures\[4\]",
+        ),
+        ({"models": {"basset_x": {"arch": "basset", "hparams": {"fc": "big"}}}}, r"'fc' of 'basset' must be int"),
     ],
 )
 def test_bad_training_config_fails_before_any_job(tmp_path, train, pattern):
