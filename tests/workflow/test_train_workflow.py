@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.slow, needs_bedtools]
 
 
 def config_text(**train) -> str:
+    """The demo config with ``train`` updated; basset is listed unless ``architectures`` is given."""
     cfg = demo_config()
-    cfg["train"].update(train)
+    cfg["train"].update({"architectures": ["basset"], **train})
     return yaml.safe_dump(cfg, sort_keys=False)
 
 
@@ -54,8 +55,8 @@ def test_models_train_as_separate_jobs(tmp_path):
         ),
         ({"overrides": {"basset": {"hparams": {"kernels": [19, 11, 7, 7]}, "batch_size": 4}}}, None),
         (
-            {"models": {"deepbind": {"arch": "deepbind", "lr": 0.01}}},
-            r"model name 'deepbind' in train.models collides with train.architectures\[4\]",
+            {"architectures": ["basset", "deepbind"], "models": {"deepbind": {"arch": "deepbind", "lr": 0.01}}},
+            r"model name 'deepbind' in train.models collides with train.architectures\[1\]",
         ),
         ({"models": {"basset_x": {"arch": "basset", "hparams": {"fc": "big"}}}}, r"'fc' of 'basset' must be int"),
     ],
