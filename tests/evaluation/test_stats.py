@@ -108,3 +108,21 @@ def test_seed_resampling_widens_the_interval_when_seeds_disagree():
     # one seed at 0.80 loses to 0.85: resampling seeds puts 0 inside the interval
     assert h_o.lo < 0 < h_o.hi and h_o.winner == "tie" and h_o.hi - h_o.lo > 0.08
     assert list(table.columns) == stats.VARIANT_COLUMNS and len(table) == 3 * 2 * 3  # 3 pairs x 2 metrics x 3 rows
+
+
+def test_across_seeds_reads_predictions_and_leaves_the_oracle_out(tmp_path):
+    rng = np.random.default_rng(4)
+    y = (rng.random((300, 2)) < 0.4).astype(np.uint8)
+    models = ["good-s1", "good-s2", "weak-s1", "weak-s2", compare.ORACLE]
+    paths = []
+    for i, model in enumerate(models):
+        noise = 0.3 if model.startswith("good") else 1.5
+        probs = (y + rng.normal(0, noise, y.shape)).astype(np.float32)
+        paths.append(str(tmp_path / f"{i}.npz"))
+        ev.save_replicates(paths[-1], ev.replicates(y, probs, 100, seed=1), y, probs, {"tasks": ["a", "b"]})
+    seeds, variants = compare.across_seeds(models, paths, 0.95, seed=1, method="holm")
+    assert list(seeds.variant) == ["good", "weak"] and (seeds.n_seeds == 2).all()
+    macro = variants[(variants.task == "macro") & (variants.metric == "auroc")].iloc[0]
+    assert (macro.variant_a, macro.variant_b, macro.winner) == ("good", "weak", "good") and macro.lo > 0.1
+    seeds, variants = compare.across_seeds(models[::2], paths[::2], 0.95, seed=1)  # one seed each
+    assert (seeds.n_seeds == 1).all() and variants.empty and list(variants.columns) == stats.VARIANT_COLUMNS
