@@ -10,11 +10,20 @@ from chromcnn.data.hdf5 import SplitWriter
 MOTIFS = ("GATAAGGC", "CACGTGAC", "TTGCGCAA")  # task t is 1 when motif t is planted
 
 
-def toy_split(path: Path, n: int, length: int = 200, seed: int = 0, chunk_rows: int = 16) -> Path:
-    """Random sequences; each of 3 tasks is positive where its motif was planted near the centre."""
+def toy_split(
+    path: Path, n: int, length: int = 200, seed: int = 0, chunk_rows: int = 16, one_class: bool = False
+) -> Path:
+    """Random sequences; each of 3 tasks is positive where its motif was planted near the centre.
+
+    ``one_class``: at most one positive per window (multi-class data: each of the 3 tasks
+    and the all-zero background a quarter of the windows); else each task at random (35%).
+    """
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 4, (n, length)).astype(np.uint8)
-    y = (rng.random((n, len(MOTIFS))) < 0.35).astype(np.uint8)
+    if one_class:
+        y = np.eye(len(MOTIFS) + 1, dtype=np.uint8)[rng.integers(0, len(MOTIFS) + 1, n)][:, : len(MOTIFS)]
+    else:
+        y = (rng.random((n, len(MOTIFS))) < 0.35).astype(np.uint8)
     for i in range(n):
         for t, motif in enumerate(MOTIFS):
             if y[i, t]:

@@ -14,9 +14,16 @@ from conftest import ROOT
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
+def demo_models() -> dict:
+    """The shipped config.yaml's named variants (``train.models``: basset_relu, basset_exp)."""
+    return yaml.safe_load((ROOT / "config.yaml").read_text())["train"]["models"]
+
+
 def demo_config(**overrides) -> dict:
-    """The shipped config.yaml with demo paths made absolute, then updated."""
+    """The shipped config.yaml with demo paths made absolute, without its named variants
+    (``train.models``: tests name the models they train; :func:`demo_models` has them), then updated."""
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    cfg["train"]["models"] = {}
     demo = str(ROOT / "resources" / "demo")
     cfg["genome"]["fasta"] = cfg["genome"]["fasta"].replace("resources/demo", demo)
     cfg["genome"]["blacklist"] = cfg["genome"]["blacklist"].replace("resources/demo", demo)

@@ -53,3 +53,92 @@ def test_a_monitor_the_task_type_does_not_compute_is_rejected_with_its_line():
         for monitor in monitors:
             check_monitor(task_type, monitor)
     assert set(MONITORS["multi-label"]) == {"valid_auprc", "valid_auroc", "valid_loss"}
+
+
+VARIANTS = """\
+architectures: [cnn]
+models:
+  cnn_wide: {arch: cnn, lr: 0.01, hparams: {num_filters: 64}}
+  cnn_small:
+    arch: cnn
+    hparams: {num_filters: 4}
+overrides:
+  cnn: {lr: 0.002}
+seeds: [1, 2]
+"""
+
+
+def test_named_variants_are_models_of_their_own(tmp_path):
+    from chromcnn.config.training import arch_of, check_names, model_ids
+
+    config, path, lines = parse(tmp_path, VARIANTS)
+    check_names(config, path, lines)
+    ids = ["cnn-s1", "cnn-s2", "cnn_wide-s1", "cnn_wide-s2", "cnn_small-s1", "cnn_small-s2"]
+    assert model_ids(config) == ids
+    assert {arch_of(config, m) for m in ids} == {"cnn"}
+    wide, small, plain = (resolve(config, m, ["A"], path, lines) for m in ("cnn_wide-s2", "cnn_small-s1", "cnn-s1"))
+    assert (wide.arch, wide.lr, wide.hparams, wide.seed) == ("cnn", 0.01, {"num_filters": 64}, 2)
+    # train.overrides.cnn reaches the listed architecture only, not the variants of cnn
+    assert (small.lr, small.hparams) == (1e-3, {"num_filters": 4}) and plain.lr == 0.002 and plain.hparams == {}
+
+
+@pytest.mark.parametrize(
+    ("train", "pattern", "line"),
+    [
+        (
+            "architectures: [cnn, linear]\nmodels:\n  linear: {arch: linear}\n",
+            r"model name 'linear' in train.models collides with train.architectures\[1\]",
+            8,
+        ),
+        (
+            "architectures: [cnn]\nmodels:\n  Cnn: {arch: cnn}\n",
+            r"model name 'Cnn' in train.models collides with train.architectures\[0\] .*ignoring case",
+            8,
+        ),
+        (
+            "architectures: [cnn]\nmodels:\n  sg: {arch: cnn}\nseqgra:\n  sg: x.xml\n",
+            r"model name 'sg' in train.seqgra collides with train.models.sg",
+            10,
+        ),
+        ("architectures: [cnn, cnn]\n", r"model name 'cnn' in train.architectures collides with", 6),
+        (
+            "architectures: []\nmodels:\n  v: {arch: transformer}\n",
+            r"train.models.v: unknown architecture 'transformer'. Fix: set arch to one of: basset, deepsea",
+            8,
+        ),
+        (
+            "architectures: []\nmodels:\n  deepsea: {arch: basset}\n",
+            r"variant is named after architecture 'deepsea' but is a 'basset'",
+            8,
+        ),
+        (
+            "architectures: []\nmodels:\n  v: {arch: cnn}\noverrides:\n  v: {lr: 0.1}\n",
+            r"train.overrides.v: 'v' is a variant .*Fix: move these settings into train.models.v",
+            10,
+        ),
+    ],
+)
+def test_colliding_or_malformed_variants_are_rejected_with_their_line(tmp_path, train, pattern, line):
+    from chromcnn.config.training import check_names
+
+    config, path, lines = parse(tmp_path, train)
+    with pytest.raises(InputError, match=pattern) as err:
+        check_names(config, path, lines)
+    assert str(err.value).startswith(f"{path}:{line}: ")
+
+
+def test_a_variant_without_arch_or_with_an_unknown_key_fails_schema_validation(tmp_path):
+    required = r"config.yaml:7: config key 'train.models.v': 'arch' is a required property. Fix: add "
+    required += r"train.models.v.arch"
+    with pytest.raises(InputError, match=required):
+        parse(tmp_path, "models:\n  v: {lr: 0.1}\n")
+    with pytest.raises(InputError, match=r"config.yaml:7: unknown config key 'train.models.v.lrr'"):
+        parse(tmp_path, "models:\n  v: {arch: cnn, lrr: 0.1}\n")
+
+
+def test_a_variants_bad_hyperparameter_names_its_hparams_line(tmp_path):
+    train = "architectures: []\nmodels:\n  v:\n    arch: basset\n    hparams: {fc: big}\n"
+    config, path, lines = parse(tmp_path, train)
+    with pytest.raises(InputError, match=r"'fc' of 'basset' must be int") as err:
+        resolve(config, "v-s1", ["A"], path, lines)
+    assert str(err.value).startswith(f"{path}:10: ")

@@ -76,3 +76,31 @@ def test_wrong_hyperparameter_type(tmp_path):
     defn = seqgra.parse(seed_xml(tmp_path, text=xml))
     with pytest.raises(InputError, match="hyperparameter of the wrong type"):
         seqgra.settings(defn)
+
+
+@pytest.mark.slow  # ~25 s per definition under load
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_shipped_definitions_as_multi_class_train_and_evaluate_with_a_background_class(name, tmp_path):
+    """The seed definitions' own setting (multi-class, CrossEntropyLoss) on one-class toy data: 3 cell types
+    + background = 4 labels; the model file rebuilds a 4-output model; evaluation scores the 3 cell types."""
+    from chromcnn.inference import load, model_file
+    from chromcnn.inference.predict import predict_split
+
+    text = (EXAMPLES / f"{name}.xml").read_text().replace("BCEWithLogitsLoss", "CrossEntropyLoss")
+    text = text.replace("multi-label classification", "multi-class classification").replace('max="5"', 'max="4"')
+    xml = tmp_path / f"{name}.xml"
+    xml.write_text(text.replace("PyTorch/", str(EXAMPLES / "PyTorch") + "/"))
+    defn = seqgra.parse(xml)
+    seqgra.check_against(defn, ["A", "B", "C"], "multi-class")  # 4 labels: the cell types and background
+    with pytest.raises(InputError, match="and the 'background' class"):
+        seqgra.check_against(seqgra.parse(seed_xml(tmp_path, max_labels=3)), ["A", "B", "C"], "multi-class")
+    split = {n: str(toy_split(tmp_path / f"{n}.h5", 40, length=300, seed=i, one_class=True)) for i, n in
+             enumerate(("train", "valid", "test"))}  # fmt: skip
+    s = TrainSettings(arch=name, **{**seqgra.settings(defn), "max_epochs": 1, "batch_size": 40, "device": "cpu"})
+    assert s.task_type == "multi-class" and s.loss == "ce"
+    header = model_file.header(s, ["A", "B", "C"], 300, str(xml))
+    fit(lambda: model_file.build(header), split["train"], split["valid"], tmp_path / "out", s, header)
+    loaded = load(str(tmp_path / "out" / "model.pt"))
+    assert loaded.model(torch.zeros(2, 4, 300)).shape == (2, 4)
+    probs, y = predict_split(loaded.model, split["test"], 20, torch.device("cpu"), loaded.task_type)
+    assert probs.shape == y.shape == (40, 3) and (probs.sum(axis=1) < 1).all()  # the rest is background

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from unittest.mock import ANY
 
 import pandas as pd
 import pytest
@@ -74,14 +75,45 @@ def test_data(inp):
 def test_training(inp):
     html = stage.training(inp)
     # saved epoch by valid AUPRC (the default monitor: epoch 2) and its valid AUROC, total seconds, settings
-    assert "<td>cnn-s1</td><td>3</td><td>2</td><td>0.700</td><td>4</td>" in html
+    # cnn-s1 ran its max_epochs (3) with its best epoch within the patience (default 5): not converged
+    flag = "<b>not converged: stopped at max_epochs (3), improving within the last 5 epochs</b>"
+    assert f"<td>cnn-s1</td><td>3</td><td>2</td><td>0.700</td><td>{flag}</td><td>4</td>" in html
     assert "adam lr 0.001, batch 100, max 3 epochs, num_filters=16" in html
-    assert "<td>linear-s1</td><td>3</td><td>2</td><td>0.710</td><td>4</td><td></td>" in html
+    assert "<td>linear-s1</td><td>3</td><td>2</td><td>0.710</td><td></td><td>4</td><td></td>" in html
     assert images(html) == 1
     assert stage.settings_text(None) == ""
 
 
 SETTINGS = {"optimizer": "adam", "lr": 1e-3, "batch_size": 100, "max_epochs": 3}
+
+
+def test_convergence_flag_follows_the_trainers_early_stopping_rule():
+    h = pd.DataFrame({"epoch": [1, 2, 3, 4], "valid_auprc": [0.3, 0.5, 0.4, 0.45], "valid_auroc": 0.7, "seconds": 1.0})
+    h["train_loss"], h["valid_loss"] = 0.5, 0.5
+    base = {**SETTINGS, "arch": "basset", "monitor": "valid_auprc", "early_stopping": True, "max_epochs": 4}
+    rows = stage.training_context({"b-s1": h}, {"b-s1": {**base, "patience": 2}})["rows"]
+    assert rows[0]["converged"] == "yes (early stopping)" and not rows[0]["not_converged"]  # 2 epochs past best
+    rows = stage.training_context({"b-s1": h}, {"b-s1": {**base, "patience": 3}})["rows"]
+    assert rows[0]["not_converged"] and "stopped at max_epochs (4)" in rows[0]["converged"]
+    rows = stage.training_context({"b-s1": h}, {"b-s1": {**base, "patience": 2, "early_stopping": False}})["rows"]
+    assert rows[0]["converged"] == "not converged: early stopping off, stopped at max_epochs (4)"
+    # a variant's row names its architecture; a listed architecture's does not repeat it
+    assert stage.settings_text(base, "basset_exp-s1").startswith("basset: adam lr 0.001")
+    assert stage.settings_text(base, "basset-s2").startswith("adam lr 0.001")
+
+
+def test_budgets_that_differ_between_compared_models_are_named():
+    settings = {
+        "a-s1": {**SETTINGS, "max_epochs": 8},
+        "b-s1": {**SETTINGS, "max_epochs": 1, "lr": 0.01},
+        "c-s1": {**SETTINGS, "max_epochs": 8},
+    }
+    budgets = stage.budget_differences(["a-s1", "b-s1", "c-s1"], settings)
+    assert budgets == [
+        {"key": "max_epochs", "values": "a-s1 8, b-s1 1, c-s1 8"},
+        {"key": "lr", "values": "a-s1 0.001, b-s1 0.01, c-s1 0.001"},
+    ]
+    assert stage.budget_differences(["a-s1", "c-s1"], settings) == []
 
 
 def test_training_row_is_the_saved_epoch_under_the_models_monitor():
@@ -125,7 +157,10 @@ def test_oracle_row_renders_with_its_interval_and_label(inp, tmp_path):
 def test_comparison(inp, tmp_path):
     html = stage.comparison(inp)
     assert "<td>cnn-s1</td><td>linear-s1</td><td>AUROC</td>" in html and images(html) == 1
-    assert "(out of 3 task x pair comparisons):\ncnn-s1 2." in html  # the oracle's pairs are not wins
+    # the oracle's pairs are not wins; with 20 replicates no p-value is under 2/21, so the 2 intervals
+    # that exclude 0 do not make winners after control
+    assert "out of 3 task x pair comparisons):\nnone.\nUncorrected, 2 of them have an interval excluding 0." in html
+    assert "Benjamini-Hochberg" in html and "One seed per model" in html
     comp = pd.read_csv(inp.comparison, sep="\t")
     gap = comp[(comp.task == "macro") & (comp.metric == "auroc") & (comp.model_b == "cnn-s1")].iloc[0]
     assert gap.model_a == ORACLE  # the better row comes first; the report shows model - oracle
@@ -202,3 +237,22 @@ def test_whole_report_without_planted_motifs(inp, tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert external_references(page) == [] and "Planted motifs" not in page
     assert all(f'<h2 id="{s["name"]}">{s["title"]}</h2>' in page for s in rendered)
+
+
+def test_variants_over_seeds_render_with_mean_sd_and_adjusted_p(inp):
+    from chromcnn.evaluation import stats
+
+    seeds = pd.DataFrame(
+        {"model": ["v-s1", "v-s2", "w-s1", "w-s2"], "macro_auroc": [0.8, 0.9, 0.7, 0.7], "macro_auprc": 0.5}
+    ).pipe(stats.seed_table)
+    variants = pd.DataFrame(
+        [["v", "w", "macro", "auroc", 0.15, 0.05, 0.25, 0.002, 0.004, "v"]], columns=stats.VARIANT_COLUMNS
+    )
+    ctx = stage.comparison_context(pd.read_csv(inp.comparison, sep="\t"), {}, "holm", seeds, variants)
+    assert ctx["seed_rows"][0] == {"variant": "v", "n": 2, "auroc": "0.850 ± 0.071 (0.800-0.900)", "auprc": ANY}
+    assert ctx["variant_pairs"] == [
+        {"a": "v", "b": "w", "metric": "AUROC", "diff": "0.150 [0.050, 0.250]", "p": "0.004", "winner": "v"}
+    ]
+    assert ctx["method"] == "Holm (family-wise error)"
+    one_seed = stats.seed_table(pd.DataFrame({"model": ["v-s1"], "macro_auroc": [0.8], "macro_auprc": [0.5]}))
+    assert stage.comparison_context(pd.read_csv(inp.comparison, sep="\t"), {}, "bh", one_seed)["seed_rows"] == []

@@ -77,6 +77,9 @@ def test_augment_reverse_complements_and_shifts():
     assert (out.sum(dim=1) <= 1).all()  # zero-filled ends, still one-hot
 
 
+SIZES = (("train", 600), ("valid", 200))
+
+
 def settings(**kw) -> TrainSettings:
     base = {
         "arch": "cnn",
@@ -165,6 +168,7 @@ def test_losses_and_targets_for_every_task_type():
     ce = TrainSettings(arch="x", task_type="multi-class")
     assert isinstance(make_loss(ce, y), torch.nn.CrossEntropyLoss)
     assert targets(y, ce, cpu).tolist() == [0, 2, 1, 0]
+    assert targets(np.zeros((2, 3), np.uint8), ce, cpu).tolist() == [3, 3]  # all-zero: the background class
     reg = TrainSettings(arch="x", task_type="regression")
     assert isinstance(make_loss(reg, y), torch.nn.MSELoss) and targets(y, reg, cpu).dtype == torch.float32
     assert isinstance(
@@ -179,7 +183,11 @@ def test_other_task_types_train(toy, tmp_path, task_type):
     """The library trains regression too (for quantitative targets); its history never names MSE as AUROC."""
     monitor = "valid_loss" if task_type == "regression" else "valid_auprc"
     s = settings(task_type=task_type, max_epochs=1, monitor=monitor)
-    result = fit(build_cnn(s), *toy, tmp_path, s)
+    if task_type == "multi-class":  # one positive at most per window, 3 cell types + background outputs
+        toy = [str(toy_split(tmp_path / f"{n}.h5", k, seed=i, one_class=True)) for i, (n, k) in enumerate(SIZES)]
+        result = fit(lambda: models.build("cnn", 4, 200, **s.hparams), *toy, tmp_path, s)
+    else:
+        result = fit(build_cnn(s), *toy, tmp_path, s)
     assert result["best_epoch"] == 1 and np.isfinite(result["train_loss"])
     history = pd.read_csv(tmp_path / "history.tsv", sep="\t")
     assert np.isfinite(history.valid_loss).all()

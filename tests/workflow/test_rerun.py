@@ -1,6 +1,7 @@
 """Stage hashes: a config change reruns only the jobs that read it.
 
-The outputs of a small demo config (two architectures, two seqgra models) are
+The outputs of a small demo config (two architectures, one named variant of basset,
+two seqgra models) are
 marked up to date without running anything (``snakemake --touch`` records each
 job's metadata; the files are then created with one common mtime). Each case
 changes one thing and a dry run with the default rerun triggers (mtime, params,
@@ -79,7 +80,8 @@ def touched(tmp_path_factory):
     project = copy_project(root / "project")
     xml = project / "workflow" / "models" / "seqgra"
     seqgra = {"sg_a": str(xml / "basset.xml"), "sg_b": str(xml / "deepsea.xml")}
-    cfg = demo_config(train={"architectures": ["basset", "deepbind"], "seqgra": seqgra})
+    variants = {"basset_exp": {"arch": "basset", "hparams": {"first_activation": "exp"}}}
+    cfg = demo_config(train={"architectures": ["basset", "deepbind"], "models": variants, "seqgra": seqgra})
     workdir = root / "w"
     workdir.mkdir()
     (workdir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -131,6 +133,14 @@ def listed(touched):
         "unchanged": (project, base),
         "download": (project, changed(base, download={"retries": 9, "backoff_s": 0.5, "timeout_s": 5})),
         "overrides": (project, changed(base, train={"overrides": {**train["overrides"], "basset": {"lr": 0.01}}})),
+        "variant": (
+            project,
+            changed(base, train={"models": {"basset_exp": {**train["models"]["basset_exp"], "lr": 0.01}}}),
+        ),
+        "variant_add": (
+            project,
+            changed(base, train={"models": {**train["models"], "basset_relu": {"arch": "basset"}}}),
+        ),
         "seqgra_add": (project, changed(base, train={"seqgra": {**train["seqgra"], "sg_c": train["seqgra"]["sg_a"]}})),
         "evaluate": (project, changed(base, evaluate={"bootstrap": 10})),
         "new_section": (with_new_section(project), changed(base, extra={"answer": 42})),
@@ -150,7 +160,15 @@ def test_download_settings_rerun_nothing(listed):
 
 
 def test_one_models_overrides_rerun_that_model_only(listed):
-    assert listed["overrides"] == reruns_of("basset-s1")
+    assert listed["overrides"] == reruns_of("basset-s1")  # not basset_exp-s1, a variant of basset
+
+
+def test_one_variants_settings_rerun_that_variant_only(listed):
+    assert listed["variant"] == reruns_of("basset_exp-s1")
+
+
+def test_adding_a_variant_reruns_no_other_model(listed):
+    assert listed["variant_add"] == reruns_of("basset_relu-s1")
 
 
 def test_adding_a_seqgra_model_reruns_no_other_model(listed):
@@ -158,7 +176,7 @@ def test_adding_a_seqgra_model_reruns_no_other_model(listed):
 
 
 def test_evaluate_settings_rerun_evaluation_only(listed):
-    models = ("basset-s1", "deepbind-s1", "sg_a-s1", "sg_b-s1")
+    models = ("basset-s1", "deepbind-s1", "basset_exp-s1", "sg_a-s1", "sg_b-s1")
     expected = {f"evaluate[model={m}]" for m in models} | {"oracle", "compare_models", "report", "all"}
     assert listed["evaluate"] == expected
 
@@ -168,14 +186,14 @@ def test_a_new_top_level_section_reruns_nothing(listed):
 
 
 def test_adding_a_cell_type_reruns_its_download_the_data_stage_and_everything_after(listed):
-    models = ("basset-s1", "deepbind-s1", "sg_a-s1", "sg_b-s1")
+    models = ("basset-s1", "deepbind-s1", "basset_exp-s1", "sg_a-s1", "sg_b-s1")
     data = {"build_windows", "check_splits"} | {f"encode_split[split={s}]" for s in ("train", "valid", "test")}
     expected = {"download_peaks[cell_type=newcell]", "oracle"} | data | reruns_of(*models)  # new data: the oracle too
     assert listed["cell_type_add"] == expected
 
 
 def test_a_motif_setting_reruns_motifs_and_report_only(listed):
-    models = ("basset-s1", "deepbind-s1", "sg_a-s1", "sg_b-s1")
+    models = ("basset-s1", "deepbind-s1", "basset_exp-s1", "sg_a-s1", "sg_b-s1")
     expected = {f"filter_motifs[model={m}]" for m in models} | {"cluster_motifs", "report", "all"}
     assert listed["motifs"] == expected
 

@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.slow, needs_bedtools]
 
 
 def config_text(**train) -> str:
+    """The demo config with ``train`` updated; basset is listed unless ``architectures`` is given."""
     cfg = demo_config()
-    cfg["train"].update(train)
+    cfg["train"].update({"architectures": ["basset"], **train})
     return yaml.safe_dump(cfg, sort_keys=False)
 
 
@@ -53,6 +54,11 @@ def test_models_train_as_separate_jobs(tmp_path):
             r"first_activation 'sigmoid' is not known. Fix: use one of relu, exp",
         ),
         ({"overrides": {"basset": {"hparams": {"kernels": [19, 11, 7, 7]}, "batch_size": 4}}}, None),
+        (
+            {"architectures": ["basset", "deepbind"], "models": {"deepbind": {"arch": "deepbind", "lr": 0.01}}},
+            r"model name 'deepbind' in train.models collides with train.architectures\[1\]",
+        ),
+        ({"models": {"basset_x": {"arch": "basset", "hparams": {"fc": "big"}}}}, r"'fc' of 'basset' must be int"),
     ],
 )
 def test_bad_training_config_fails_before_any_job(tmp_path, train, pattern):
@@ -67,6 +73,7 @@ def test_bad_training_config_fails_before_any_job(tmp_path, train, pattern):
 
 def test_window_too_short_names_the_minimum(tmp_path):
     cfg = demo_config(window=150)
+    cfg["train"]["architectures"] = ["basset"]
     proc = run_workflow(tmp_path, yaml.safe_dump(cfg, sort_keys=False), "-n")
     assert proc.returncode != 0
     assert re.search(r"config.yaml:\d+: window of 150 bp is too short for basset: .* at least 168 bp", proc.stderr)

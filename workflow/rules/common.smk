@@ -24,7 +24,13 @@ from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
 from chromcnn.io.runlock import clear_stale_lock, record_lock_owner  # noqa: E402
-from chromcnn.config.training import model_ids, resolve  # noqa: E402
+from chromcnn.config.training import (  # noqa: E402
+    check_multi_class_labels,
+    check_names,
+    model_ids,
+    resolve,
+    split_id,
+)
 from chromcnn.config import stages  # noqa: E402
 from chromcnn.config.tables import check_motif_inputs  # noqa: E402
 
@@ -75,7 +81,13 @@ SPLITS = ["train", "valid", "test"]
 DATA_HASH = config_hash(stages.data_config(config))
 MODELS = model_ids(config)
 try:
+    check_names(config, SOURCES)
     SETTINGS = {m: resolve(config, m, TASKS, SOURCES) for m in MODELS}
+    if any(s.task_type == "multi-class" for s in SETTINGS.values()):
+        _at = SOURCES.at(("train", "task_type"))
+        check_multi_class_labels(
+            "results/data/qc.json", DATA_HASH, _at["path"], _at["line"]
+        )
     MOTIF_DATABASE = check_database_config(config["motifs"], CONFIG_FILE)
     check_motif_inputs(config["motifs"], SOURCES)
 except InputError as err:
@@ -176,6 +188,11 @@ def input_provenance():
     return files
 
 
+def model_name(model):
+    """The name part of a model id ``{name}-s{seed}`` (an architecture, variant or seqgra model)."""
+    return split_id(model)[0]
+
+
 def model_hash(model, *sections):
     """Hash of the data config, one model's settings and seqgra definition, and
     the per-model stage ``sections`` (``"evaluate"``, ``"motifs"``)."""
@@ -183,7 +200,7 @@ def model_hash(model, *sections):
         {
             "data": DATA_HASH,
             "model": train_settings(model),
-            "seqgra": stages.seqgra_definition(config, SETTINGS[model].arch),
+            "seqgra": stages.seqgra_definition(config, model_name(model)),
             **stages.model_sections(config, sections),
         }
     )
@@ -237,7 +254,7 @@ def seqgra_path_of():
 
     def value(wildcards):
         return next(
-            iter(stages.seqgra_entry(config, SETTINGS[wildcards.model].arch).values()),
+            iter(stages.seqgra_entry(config, model_name(wildcards.model)).values()),
             "",
         )
 
@@ -339,8 +356,8 @@ def inference_models(section):
     chosen = config[section]["models"] or MODELS
     unknown = [m for m in chosen if m not in MODELS]
     if unknown:
-        line = _LINES.get((section, "models"), None)
-        where = f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE
+        at = SOURCES.at((section, "models"))
+        where = f"{at['path']}:{at['line']}" if at["line"] else at["path"]
         sys.exit(
             f"chromcnn error: {where}: {section}.models names {unknown[0]!r}, which is not trained. "
             f"Fix: use model ids of train.architectures and train.seeds ({', '.join(MODELS) or 'none'})."

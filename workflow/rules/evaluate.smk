@@ -84,6 +84,8 @@ rule compare_models:
             category="Evaluation",
             labels={"table": "paired comparison"},
         ),
+        seeds="results/evaluation/seeds.tsv",
+        variants="results/evaluation/variant_comparison.tsv",
     log:
         "logs/evaluate/compare_models.log",
     conda:
@@ -94,5 +96,7 @@ rule compare_models:
     params:
         models=MODELS + oracle_models(),
         ci=setting("evaluate", "ci"),
+        multiple_testing=setting("compare", "multiple_testing"),
+        seed=setting("seed"),
     script:
         "../scripts/compare_models.py"

@@ -18,6 +18,8 @@ rule report:
         ),
         summary="results/evaluation/summary.tsv",
         comparison="results/evaluation/comparison.tsv",
+        seeds="results/evaluation/seeds.tsv",
+        variants="results/evaluation/variant_comparison.tsv",
     output:
         html=report(
             "results/report.html",
@@ -40,5 +42,6 @@ rule report:
         database=motif_database_label(),
         logos_per_model=setting("report", "logos_per_model"),
         qvalue=setting("motifs", "qvalue"),
+        multiple_testing=setting("compare", "multiple_testing"),
     script:
         "../scripts/make_report.py"

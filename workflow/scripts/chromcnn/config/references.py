@@ -45,9 +45,10 @@ def check_overrides(config: dict, sources: ConfigSources) -> list[str]:
 
     train = config["train"]
     trained = list(train["architectures"]) + list(train["seqgra"])
+    variants = list(train.get("models", {}) or {})
     warnings = []
     for name in train.get("overrides", {}) or {}:
-        if name in trained:
+        if name in trained or name in variants:  # an override named after a variant: check_names says why
             continue
         at = sources.at(("train", "overrides", name))
         if name in models.REGISTRY:
@@ -60,7 +61,8 @@ def check_overrides(config: dict, sources: ConfigSources) -> list[str]:
         raise InputError(
             f"train.overrides.{name}: no architecture or seqgra model is called '{name}'"
             f"{_near(name, trained + models.names())}",
-            f"rename it to one of the trained models ({', '.join(trained) or 'none'}) or delete it",
+            f"rename it to one of the listed architectures or seqgra models ({', '.join(trained) or 'none'}; "
+            "variants take their settings in train.models) or delete it",
             **at,
         )
     return warnings

@@ -80,6 +80,9 @@ def _fix_for(err: jsonschema.ValidationError, key: str) -> str:
         return f"give {key} a value of type {' or '.join(kinds)} ({desc})"
     if err.validator == "pattern":
         return f"make {key} match the pattern {sub['pattern']}"
+    if err.validator == "required" and isinstance(err.instance, dict):
+        missing = [k for k in err.validator_value if k not in err.instance]
+        return f"add {', '.join(f'{key}.{k}' for k in missing)} (see workflow/schemas/config.schema.yaml)"
     return f"see the description of {key} in workflow/schemas/config.schema.yaml ({desc})"
 
 

@@ -95,3 +95,19 @@ def best_epoch(rows: list[dict], monitor: str) -> int:
         if value > best:
             best, epoch = value, int(row["epoch"])
     return epoch
+
+
+def stopped_early(rows: list[dict], settings: dict) -> bool:
+    """Whether early stopping ended the run (the trainer's rule: ``patience`` epochs without
+    improvement of ``monitor`` after the best epoch). False when the run stopped at ``max_epochs``
+    while still improving, or trained with ``early_stopping: false``: such a model is "not
+    converged" (more epochs might have helped). ``settings`` is a TrainSettings as a dict."""
+    if not rows or not settings.get("early_stopping", _DEFAULTS["early_stopping"]):
+        return False
+    last = int(rows[-1]["epoch"])
+    best = best_epoch(rows, settings.get("monitor", _DEFAULTS["monitor"]))
+    return last - best >= int(settings.get("patience", _DEFAULTS["patience"]))
+
+
+#: TrainSettings' defaults, for settings dicts that lack a key (older model files, tests).
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(TrainSettings)}

@@ -12,6 +12,8 @@ this): adding a section to the schema means deciding here which stage reads it.
   list of other models are not part of it.
 - evaluate, motifs: a model's hash plus their own section (the seed is already in
   the data hash).
+- compare: the comparisons across models and seeds (rule compare_models reads it as
+  params, so a change reruns that rule and the report only).
 - report: every model's evaluate and motifs hashes plus its own section.
 - inference: ``predict``, ``variants`` and ``tracks`` (each rule records its own section
   on top of the model's hash).
@@ -41,6 +43,7 @@ DATA_KEYS = (
 )
 MODEL_KEYS = ("train",)
 EVALUATE_KEYS = ("evaluate",)
+COMPARE_KEYS = ("compare",)
 MOTIFS_KEYS = ("motifs",)
 REPORT_KEYS = ("report",)
 INFERENCE_KEYS = ("predict", "variants", "tracks")  # using trained models on new inputs
@@ -50,6 +53,7 @@ STAGE_KEYS = {
     "data": DATA_KEYS,
     "model": MODEL_KEYS,
     "evaluate": EVALUATE_KEYS,
+    "compare": COMPARE_KEYS,
     "motifs": MOTIFS_KEYS,
     "report": REPORT_KEYS,
     "inference": INFERENCE_KEYS,
@@ -126,6 +130,7 @@ def unclassified(schema_keys: list[str]) -> list[str]:
 
 
 __all__ = [
+    "COMPARE_KEYS",
     "DATA_KEYS",
     "EVALUATE_KEYS",
     "INFERENCE_KEYS",

@@ -1,15 +1,24 @@
 """From config.yaml to one TrainSettings per model id ``{name}-s{seed}``.
 
+A model name is one of three kinds: a listed architecture (``train.architectures``,
+the short form: the name is the architecture), a named variant
+(``train.models.<name>``: ``arch`` plus any key of ``train.overrides``), or a seqgra
+definition (``train.seqgra.<name>``). Names are unique across the three.
+
 Precedence: the ``train`` section's global keys, then the architecture's
 published defaults (or the seqgra XML's optimizer and training process), then
-``train.overrides[name]``. Everything is checked when the workflow is parsed:
-unknown architectures, unknown or mistyped hyperparameters, windows too short
-for an architecture's pooling, and seqgra files that do not match the data.
+``train.overrides[name]`` for a listed architecture or the variant's own keys
+(``train.overrides.<arch>`` does not apply to a variant of ``arch``). Everything
+is checked when the workflow is parsed: colliding names, unknown architectures,
+unknown or mistyped hyperparameters, windows too short for an architecture's
+pooling, and seqgra files that do not match the data.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import torch
 
@@ -18,6 +27,7 @@ from chromcnn.config.settings import TrainSettings, check_monitor
 from chromcnn.config.sources import ConfigSources
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
+from chromcnn.models.losses import n_outputs
 
 GLOBAL_KEYS = (
     "task_type",
@@ -38,11 +48,91 @@ GLOBAL_KEYS = (
 ID_RE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)-s(?P<seed>\d+)$")
 
 
-def model_ids(config: dict) -> list[str]:
-    """``{name}-s{seed}`` for every architecture and seqgra model, and every seed."""
+def model_names(config: dict) -> list[str]:
+    """Every model name: listed architectures, then named variants, then seqgra models."""
     train = config["train"]
-    names = list(train["architectures"]) + list(train["seqgra"])
-    return [f"{name}-s{seed}" for name in names for seed in train["seeds"]]
+    return list(train["architectures"]) + list(train.get("models", {})) + list(train["seqgra"])
+
+
+def model_ids(config: dict) -> list[str]:
+    """``{name}-s{seed}`` for every model name (:func:`model_names`) and every seed."""
+    return [f"{name}-s{seed}" for name in model_names(config) for seed in config["train"]["seeds"]]
+
+
+def variant(config: dict, name: str) -> tuple[str, dict]:
+    """``(architecture, overrides)`` of a registry model name (a listed architecture or a variant).
+
+    A variant's overrides are its ``train.models`` entry without ``arch``; a listed
+    architecture's are ``train.overrides[name]``.
+    """
+    train = config["train"]
+    if name in train.get("models", {}):
+        entry = dict(train["models"][name])
+        return entry.pop("arch"), entry
+    return name, dict(train["overrides"].get(name, {}))
+
+
+def arch_of(config: dict, model_id: str) -> str:
+    """The architecture of a model id (a seqgra model's is its own name)."""
+    name, _ = split_id(model_id)
+    return variant(config, name)[0]
+
+
+def check_names(config: dict, source: str | ConfigSources = "config.yaml", lines: dict | None = None) -> None:
+    """Model names are unique (case-insensitively: they become folder names), and variants are well formed.
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the line of the colliding or malformed key.
+    """
+    lines = lines or {}
+    train = config["train"]
+    keys = [("train", "architectures", str(i)) for i in range(len(train["architectures"]))]
+    keys += [("train", "models", n) for n in train.get("models", {})]
+    keys += [("train", "seqgra", n) for n in train["seqgra"]]
+    seen: dict[str, tuple[str, ...]] = {}
+    for key, name in zip(keys, model_names(config)):
+        first = seen.setdefault(name.lower(), key)
+        if first != key:
+            raise InputError(
+                f"model name '{name}' in {'.'.join(key[:2])} collides with {_where(first)} "
+                "(model ids are name-sSEED and name folders, so names must differ, ignoring case)",
+                "rename the variant (train.models) or the seqgra model, or list the architecture once",
+                **_at(source, lines, key),
+            )
+    for name, entry in train.get("models", {}).items():
+        _check_variant(name, entry, source, lines)
+    for name in train["overrides"]:
+        if name in train.get("models", {}):
+            raise InputError(
+                f"train.overrides.{name}: '{name}' is a variant (train.models.{name}), "
+                "which train.overrides does not reach",
+                f"move these settings into train.models.{name}",
+                **_at(source, lines, ("train", "overrides", name)),
+            )
+
+
+def _where(key: tuple[str, ...]) -> str:
+    """``train.architectures`` entry 'basset' / ``train.models.basset_exp`` for a name's key."""
+    return f"{'.'.join(key[:2])}[{key[2]}]" if key[1] == "architectures" else ".".join(key)
+
+
+def _check_variant(name: str, entry: dict, source: str | ConfigSources, lines: dict) -> None:
+    """A variant's ``arch`` is registered, and a variant named like an architecture is that architecture."""
+    arch = entry["arch"]
+    if arch not in models.REGISTRY:
+        raise InputError(
+            f"train.models.{name}: unknown architecture '{arch}'",
+            f"set arch to one of: {', '.join(models.names())} (seqgra models go under train.seqgra)",
+            **_at(source, lines, ("train", "models", name, "arch")),
+        )
+    if name in models.REGISTRY and name != arch:
+        raise InputError(
+            f"train.models.{name}: the variant is named after architecture '{name}' but is a '{arch}'",
+            f"rename the variant (e.g. {arch}_{name})",
+            **_at(source, lines, ("train", "models", name)),
+        )
 
 
 def _at(source: str | ConfigSources, lines: dict, key: tuple[str, ...]) -> dict:
@@ -80,24 +170,25 @@ def resolve(
     base = {k: train[k] for k in GLOBAL_KEYS}
     if train["loss"]:
         base["loss"] = train["loss"]
+    arch, override = (name, {}) if name in train["seqgra"] else variant(config, name)
     if name in train["seqgra"]:
         defn = seqgra.parse(train["seqgra"][name])
         seqgra.check_against(defn, tasks, train["task_type"])
         base.update(seqgra.settings(defn))
-    elif name in models.REGISTRY:
-        base.update(models.get(name).defaults)
+    elif arch in models.REGISTRY:
+        base.update(models.get(arch).defaults)
     else:
         raise InputError(
             f"unknown architecture '{name}'",
             f"use one of: {', '.join(models.names())}, or add it under train.seqgra",
             **_at(source, lines, ("train", "architectures")),
         )
-    override = dict(train["overrides"].get(name, {}))
     hparams = override.pop("hparams", {})
     base.update(override)
-    settings = TrainSettings(arch=name, hparams=hparams, seed=seed, **base)
+    settings = TrainSettings(arch=arch, hparams=hparams, seed=seed, **base)
     check_task_type(settings, source, lines)
-    check_buildable(settings, config, tasks, source, lines)
+    if name not in train["seqgra"]:
+        check_buildable(settings, name, config, tasks, source, lines)
     return settings
 
 
@@ -121,16 +212,17 @@ def check_task_type(settings: TrainSettings, source: str | ConfigSources, lines:
 
 
 def check_buildable(
-    settings: TrainSettings, config: dict, tasks: list[str], source: str | ConfigSources, lines: dict
+    settings: TrainSettings, name: str, config: dict, tasks: list[str], source: str | ConfigSources, lines: dict
 ) -> None:
-    """Build the model on the meta device: catches bad hyperparameters and short windows cheaply."""
-    if settings.arch in config["train"]["seqgra"]:
-        return
+    """Build model ``name`` (a registry architecture or variant) on the meta device: catches bad
+    hyperparameters and short windows cheaply."""
     try:
         with torch.device("meta"):
-            models.build(settings.arch, len(tasks), config["window"], **settings.hparams)
+            models.build(settings.arch, n_outputs(settings.task_type, len(tasks)), config["window"], **settings.hparams)
     except models.ModelConfigError as err:
-        key = ("train", "overrides", settings.arch, "hparams") if settings.hparams else ("window",)
+        is_variant = name in config["train"].get("models", {})
+        section = ("train", "models" if is_variant else "overrides", name)
+        key = (*section, "hparams") if settings.hparams else ("window",)
         raise InputError(str(err).split(". Fix:")[0], _fix(str(err)), **_at(source, lines, key)) from None
 
 
@@ -138,3 +230,38 @@ def _fix(message: str) -> str:
     if ". Fix: " in message:
         return message.split(". Fix: ", 1)[1]
     return "correct train.overrides.<architecture>.hparams (see the architecture's signature in chromcnn.models)"
+
+
+def check_multi_class_labels(qc_path: str | Path, data_hash: str, source: str, line: int | None = None) -> None:
+    """Multi-class needs at most one positive cell type per window: check the current data's qc.json.
+
+    The data stage counts, per pair of cell types, the windows positive for both
+    (``label_cooccurrence``). When ``qc_path`` exists and was written for this data
+    config (its ``config_hash`` is ``data_hash``), any such window stops the run before
+    any job; otherwise (no data yet, or data to be rebuilt) training checks its splits
+    before the first epoch (:func:`chromcnn.training.objective.check_targets`).
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the ``train.task_type`` line, a pair of cell types and its count.
+    """
+    path = Path(qc_path)
+    if not path.is_file():
+        return
+    qc = json.loads(path.read_text())
+    if qc.get("provenance", {}).get("config_hash") != data_hash or "label_cooccurrence" not in qc:
+        return
+    tasks, counts = qc["label_cooccurrence"]["tasks"], qc["label_cooccurrence"]["counts"]
+    pairs = [(counts[i][j], tasks[i], tasks[j]) for i in range(len(tasks)) for j in range(i + 1, len(tasks))]
+    shared = max(pairs, default=(0, "", ""))
+    if shared[0] > 0:
+        raise InputError(
+            f"train.task_type is multi-class, but {qc_path} counts windows positive for more than one cell type "
+            f"({shared[0]} for {shared[1]} and {shared[2]}); a multi-class window belongs to one cell type "
+            "or to 'background'",
+            "use task_type: multi-label for cell types that share sites (the demo's do), or give cell types "
+            "whose peaks do not overlap",
+            path=source,
+            line=line,
+        )

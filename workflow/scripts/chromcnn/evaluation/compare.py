@@ -1,7 +1,12 @@
-"""Every model's test metrics side by side: summary.tsv and the paired comparison.tsv.
+"""Every model's test metrics side by side: summary.tsv and the paired comparison.tsv, and
+per variant over seeds: seeds.tsv and variant_comparison.tsv (:mod:`chromcnn.evaluation.stats`).
 
 The planted-motif oracle, when the data has planted motifs, is one more row
-(:data:`ORACLE`); its predictions.npz has the same format as a model's.
+(:data:`ORACLE`) of summary.tsv and comparison.tsv; its predictions.npz has the
+same format as a model's. A comparison's ``winner`` is decided after
+multiple-testing control (``compare.multiple_testing``: Benjamini-Hochberg by
+default, or Holm) within each family: the rows of one metric, per-task rows and
+macro rows apart, pairs with the oracle apart from pairs of models.
 """
 
 from __future__ import annotations
@@ -13,13 +18,14 @@ import pandas as pd
 
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
+from chromcnn.evaluation import stats
 
 #: the row of the planted-motif oracle (:mod:`chromcnn.evaluation.oracle`); model ids are
 #: ``{name}-s{seed}``, so no model has this name.
 ORACLE = "oracle"
 #: how the report labels that row.
 ORACLE_LABEL = "oracle (knows the planted motifs; a reference, not a ceiling)"
-COMPARISON_COLUMNS = ["model_a", "model_b", "task", "metric", "difference", "lo", "hi", "winner"]
+COMPARISON_COLUMNS = ["model_a", "model_b", "task", "metric", "difference", "lo", "hi", "p", "p_adjusted", "winner"]
 
 
 def load(models: list[str], paths: list[str]) -> dict[str, tuple]:
@@ -43,7 +49,7 @@ def load(models: list[str], paths: list[str]) -> dict[str, tuple]:
     return loaded
 
 
-def compare(models: list[str], paths: list[str], level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def compare(models: list[str], paths: list[str], level: float, method: str = "bh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """summary.tsv (one row per model, best macro AUROC first) and comparison.tsv (every pair).
 
     Parameters
@@ -53,7 +59,9 @@ def compare(models: list[str], paths: list[str], level: float) -> tuple[pd.DataF
     paths : list of str
         Their predictions.npz files, in ``models`` order.
     level : float
-        Confidence level of the intervals.
+        Confidence level of the intervals; a winner needs an adjusted p-value under ``1 - level``.
+    method : str
+        Multiple-testing control of the winners: ``bh``, ``holm`` or ``none``.
     """
     loaded = load(models, paths)
     tasks = loaded[models[0]][3]["tasks"]
@@ -62,4 +70,36 @@ def compare(models: list[str], paths: list[str], level: float) -> tuple[pd.DataF
     rows = []
     for a, b in itertools.combinations(summary.model, 2):
         rows += ev.paired_differences(a, loaded[a][0], b, loaded[b][0], tasks, level)
-    return summary, pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    return summary, decide_winners(pd.DataFrame(rows, columns=COMPARISON_COLUMNS), method, level)
+
+
+def decide_winners(comparison: pd.DataFrame, method: str, level: float) -> pd.DataFrame:
+    """comparison.tsv with ``p_adjusted`` and ``winner`` after multiple-testing control per family."""
+    if comparison.empty:
+        return comparison
+    frame = comparison.assign(
+        family=np.where(comparison.task == "macro", "macro", "task"),
+        oracle=(comparison.model_a == ORACLE) | (comparison.model_b == ORACLE),
+    )
+    frame = stats.decide(frame, ["metric", "family", "oracle"], method, level)
+    return frame[COMPARISON_COLUMNS]
+
+
+def across_seeds(
+    models: list[str], paths: list[str], level: float, seed: int, method: str = "bh"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """seeds.tsv (per variant: mean and spread of the macro metrics over seeds) and
+    variant_comparison.tsv (pairs of variants, resampling seeds and windows; empty with one seed
+    per variant). The oracle is left out: it has no seeds."""
+    models_paths = [(m, p) for m, p in zip(models, paths) if m != ORACLE]
+    models, paths = [m for m, _ in models_paths], [p for _, p in models_paths]
+    if not models:
+        return pd.DataFrame(columns=stats.SEED_COLUMNS), pd.DataFrame(columns=stats.VARIANT_COLUMNS)
+    loaded = load(models, paths)
+    tasks = loaded[models[0]][3]["tasks"]
+    summary = pd.DataFrame([ev.summary_row(m, reps, level) for m, (reps, *_) in loaded.items()])
+    seeds = stats.seed_table(summary)
+    if seeds.n_seeds.max() < 2:
+        return seeds, pd.DataFrame(columns=stats.VARIANT_COLUMNS)
+    reps = {m: r for m, (r, *_) in loaded.items()}
+    return seeds, stats.seed_comparison(reps, tasks, level, seed, method)

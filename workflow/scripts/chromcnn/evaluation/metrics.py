@@ -240,14 +240,38 @@ def summary_row(model: str, reps: Replicates, level: float) -> dict:
     return row
 
 
+def bootstrap_p(reps: np.ndarray) -> float:
+    """Two-sided p-value of "the difference is 0" from its bootstrap replicates.
+
+    Twice the smaller tail fraction of replicates at or beyond 0, with the
+    ``(k + 1) / (B + 1)`` correction so that it is never 0; NaN replicates are
+    ignored; NaN when none is finite.
+
+    Parameters
+    ----------
+    reps : numpy.ndarray
+        float (B,) replicates of a difference.
+    """
+    reps = np.asarray(reps, dtype=np.float64)
+    reps = reps[np.isfinite(reps)]
+    if not len(reps):
+        return float("nan")
+    n = len(reps)
+    below, above = (np.sum(reps <= 0) + 1) / (n + 1), (np.sum(reps >= 0) + 1) / (n + 1)
+    return float(min(1.0, 2 * min(below, above)))
+
+
 def paired_differences(
     name_a: str, a: Replicates, name_b: str, b: Replicates, tasks: list[str], level: float
 ) -> list[dict]:
-    """Per-task and macro differences (a - b) with paired bootstrap intervals and the winner.
+    """Per-task and macro differences (a - b) with paired bootstrap intervals, p-value and winner.
 
-    The winner is the model whose interval of the difference excludes 0 in its
-    favour; 'tie' otherwise (and when there are no replicates).
+    The winner here is the model whose interval of the difference excludes 0 in
+    its favour; 'tie' otherwise (and when there are no replicates).
+    :func:`chromcnn.evaluation.compare.compare` replaces it by the winner after
+    multiple-testing control (:func:`chromcnn.evaluation.stats.decide`).
     """
+
     rows = []
     for metric in ("auroc", "auprc"):
         pa, pb = getattr(a, metric), getattr(b, metric)
@@ -266,6 +290,7 @@ def paired_differences(
                     "difference": float(point),
                     "lo": float(lo),
                     "hi": float(hi),
+                    "p": bootstrap_p(rep),
                     "winner": winner,
                 }
             )

@@ -45,6 +45,7 @@ from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.inference.predict import TRANSFORMS, predict
 from chromcnn.models import seqgra
+from chromcnn.models.losses import n_outputs
 
 FORMAT_VERSION = 2
 REQUIRED = ("arch", "hparams", "seqgra", "tasks", "seq_len", "task_type", "transform", "settings", "state_dict")
@@ -83,7 +84,8 @@ class LoadedModel:
     def predict(
         self, x: np.ndarray | torch.Tensor, device: torch.device | str = "cpu", rc_average: bool = False, **kwargs
     ) -> np.ndarray:
-        """float32 (N, T) outputs (probabilities for classifiers) of (N, 4, window) one-hot sequences."""
+        """float32 (N, T) outputs (probabilities for classifiers) of (N, 4, window) one-hot sequences;
+        (N, T + 1) for multi-class, the last column the background class (:mod:`chromcnn.models.losses`)."""
         if x.shape[1:] != (4, self.window):
             raise ValueError(f"inputs of shape {tuple(x.shape)}; this model takes (N, 4, {self.window})")
         return predict(self.model, x, device, transform=self.transform, rc_average=rc_average, **kwargs)
@@ -121,7 +123,8 @@ def header(
 
 def build(record: dict) -> nn.Module:
     """A fresh (untrained) model as described by a header or a model file's record."""
-    n_tasks, seq_len = len(record["tasks"]), int(record["seq_len"])
+    n_tasks = n_outputs(record.get("task_type", "multi-label"), len(record["tasks"]))  # + background (multi-class)
+    seq_len = int(record["seq_len"])
     if record["seqgra"]:
         return seqgra.rebuild(record["seqgra"], n_tasks, seq_len)
     return models.build(record["arch"], n_tasks, seq_len, **record["hparams"])

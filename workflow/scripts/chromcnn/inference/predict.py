@@ -15,9 +15,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from chromcnn.errors import InputError
 from chromcnn.inference.device import autocast, to_input
 from chromcnn.io.batches import Batches
 from chromcnn.io.onehot import reverse_complement
+from chromcnn.models.losses import MultiPositiveError, task_labels, task_scores
 
 #: output transform of each task type (stored in model.pt as ``transform``).
 TRANSFORMS = {"multi-label": "sigmoid", "multi-class": "softmax", "regression": "identity"}
@@ -123,13 +125,31 @@ def predict_split(
     task_type: str = "multi-label",
     rc_average: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted probabilities and labels of a whole split file, in file order.
+    """Predicted per-task probabilities and labels of a whole split file, in file order.
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
         float32 (N, T) probabilities (the mean over both strands when
-        ``rc_average``) and labels (N, T) as stored.
+        ``rc_average``) and labels (N, T) as stored. For multi-class, the
+        probabilities of the T cell-type classes (the background class's
+        column dropped) and the labels ``class == task``
+        (:mod:`chromcnn.models.losses`, the training's definition).
+
+    Raises
+    ------
+    InputError
+        Multi-class on a split with a window of several positive labels (naming ``path``).
     """
     batches = Batches(path, batch_size).epoch(0, 0, shuffle=False)
-    return predict_labelled(model, batches, device, transform=TRANSFORMS[task_type], rc_average=rc_average)
+    probs, y = predict_labelled(model, batches, device, transform=TRANSFORMS[task_type], rc_average=rc_average)
+    try:
+        labels = task_labels(y, task_type)
+    except MultiPositiveError as err:
+        raise InputError(
+            f"a multi-class model cannot be scored on this split: {err}",
+            "evaluate multi-class models on windows with at most one positive cell type (task_type: multi-label "
+            "otherwise)",
+            path=path,
+        ) from None
+    return task_scores(probs, task_type, y.shape[1], logits=False), labels

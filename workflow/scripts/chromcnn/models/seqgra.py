@@ -19,6 +19,7 @@ from pathlib import Path
 from torch import nn
 
 from chromcnn.errors import InputError
+from chromcnn.models.losses import BACKGROUND, n_outputs
 
 TASKS = {"multi-label classification": "multi-label", "multi-class classification": "multi-class"}
 LOSSES = {"BCEWithLogitsLoss": "bce", "CrossEntropyLoss": "ce", "MSELoss": "mse", "PoissonNLLLoss": "poisson"}
@@ -130,12 +131,14 @@ def check_against(defn: ModelDefinition, tasks: list[str], task_type: str) -> No
             f"task '{defn.task}' does not match train.task_type '{task_type}' of config.yaml",
             "make <task> and train.task_type agree",
         )
-    if len(defn.labels) != len(tasks):
+    wanted = n_outputs(task_type, len(tasks))  # multi-class: the cell types and the background class
+    if len(defn.labels) != wanted:
+        extra = f" and the '{BACKGROUND}' class (all-zero windows)" if wanted > len(tasks) else ""
         raise _fail(
             defn.path,
             f"{len(defn.labels)} labels ({defn.labels[0]}..{defn.labels[-1]}) against "
-            f"{len(tasks)} tasks in the dataset ({', '.join(tasks)})",
-            f'declare {len(tasks)} labels, e.g. <pattern prefix="c" min="1" max="{len(tasks)}"/>',
+            f"{len(tasks)} tasks in the dataset ({', '.join(tasks)}){extra}",
+            f'declare {wanted} labels, e.g. <pattern prefix="c" min="1" max="{wanted}"/>',
         )
 
 

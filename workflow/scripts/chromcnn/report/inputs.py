@@ -32,6 +32,10 @@ class ReportInputs:
         has no history and no filters.
     settings : dict
         ``model -> TrainSettings as a dict``.
+    seeds, variants : str
+        seeds.tsv and variant_comparison.tsv (each variant over its seeds); "" when absent.
+    multiple_testing : str
+        How comparison.tsv's winners were controlled (``compare.multiple_testing``).
     """
 
     qc: str = ""
@@ -53,6 +57,9 @@ class ReportInputs:
     variants_top: list[str] = field(default_factory=list)  # results/variants/{model}/{vcf}.top.json
     tracks: list[str] = field(default_factory=list)  # results/tracks/{model}/{task}.bw
     peaks: list[str] = field(default_factory=list)  # resources/peaks/{cell_type}.bed.gz
+    seeds: str = ""
+    variants: str = ""
+    multiple_testing: str = "bh"
 
     def method_files(self, method: str, key: str) -> list[str] | str:
         """The report file ``key`` of interpretation method ``method`` (a list when per model)."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from chromcnn.config.settings import best_epoch
+from chromcnn.config.settings import TrainSettings, best_epoch, stopped_early
 from chromcnn.evaluation import metrics as ev
 from chromcnn.evaluation.compare import ORACLE, ORACLE_LABEL
+from chromcnn.evaluation.stats import variant_of
 from chromcnn.report import figures as fig
 from chromcnn.report.inputs import ReportInputs, ci, fmt, read_json
 from chromcnn.report.render import render_block
@@ -110,22 +111,38 @@ def data(inp: ReportInputs) -> str:
     return render_block("data", data=data_context(read_json(inp.qc)))
 
 
-def settings_text(s: dict | None) -> str:
-    """One line of a model's training settings (optimizer, lr, batch, hyperparameters changed)."""
+def settings_text(s: dict | None, model: str = "") -> str:
+    """One line of a model's training settings (architecture when the model is a variant named otherwise,
+    optimizer, lr, batch, hyperparameters changed)."""
     if not s:
         return ""
-    text = f"{s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, max {s['max_epochs']} epochs"
+    arch = f"{s['arch']}: " if model and s.get("arch") and variant_of(model) != s["arch"] else ""
+    text = f"{arch}{s['optimizer']} lr {s['lr']:g}, batch {s['batch_size']}, max {s['max_epochs']} epochs"
     return text + "".join(f", {k}={v}" for k, v in sorted(s.get("hparams", {}).items()))
+
+
+def convergence_text(rows: list[dict], s: dict | None) -> str:
+    """ "early stopping" or "not converged: ..." (the run stopped at max_epochs, early stopping did not trigger)."""
+    if not s or not rows:
+        return ""
+    if stopped_early(rows, s):
+        return "yes (early stopping)"
+    if not s.get("early_stopping", True):
+        return f"not converged: early stopping off, stopped at max_epochs ({len(rows)})"
+    patience = s.get("patience", TrainSettings.patience)
+    return f"not converged: stopped at max_epochs ({len(rows)}), improving within the last {patience} epochs"
 
 
 def training_context(histories: dict[str, pd.DataFrame], settings: dict) -> dict:
     """Training curves and one row per model: epochs, the saved (best) epoch and its validation
-    AUROC, time, settings. The best epoch is the trainer's (``config.settings.best_epoch`` on
-    the model's ``monitor``), so the row describes the weights in ``model.pt``."""
+    AUROC, whether early stopping ended the run, time, settings. The best epoch is the trainer's
+    (``config.settings.best_epoch`` on the model's ``monitor``), so the row describes the weights
+    in ``model.pt``."""
     rows = []
     for m, h in histories.items():
-        monitor = (settings.get(m) or {}).get("monitor", "valid_auprc")
-        best = best_epoch(h.to_dict("records"), monitor)
+        s = settings.get(m) or {}
+        records = h.to_dict("records")
+        best = best_epoch(records, s.get("monitor", "valid_auprc"))
         saved = h[h.epoch == best]
         rows.append(
             {
@@ -133,8 +150,10 @@ def training_context(histories: dict[str, pd.DataFrame], settings: dict) -> dict
                 "epochs": len(h),
                 "best_epoch": best,
                 "valid_auroc": fmt(float(saved.valid_auroc.iloc[0])) if len(saved) else fmt(float("nan")),
+                "converged": convergence_text(records, s),
+                "not_converged": bool(s) and not stopped_early(records, s),
                 "seconds": f"{h.seconds.sum():.0f}",
-                "settings": settings_text(settings.get(m)),
+                "settings": settings_text(s, m),
             }
         )
     return {"png": fig.training_curves(histories), "rows": rows}
@@ -212,13 +231,77 @@ def oracle_gaps(comp: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def comparison_context(comp: pd.DataFrame) -> dict:
-    """Paired differences between architectures (comparison.tsv), per-task winners among them, and
-    each architecture's gap to the planted-motif oracle (whose pairs are neither pairs nor wins)."""
+#: the training settings whose difference between two models makes their comparison one of budgets too.
+BUDGET_KEYS = ("max_epochs", "lr", "batch_size", "optimizer")
+METHOD_NAMES = {"bh": "Benjamini-Hochberg (false discovery rate)", "holm": "Holm (family-wise error)", "none": "none"}
+
+
+def budget_differences(models: list[str], settings: dict) -> list[dict]:
+    """The budget settings (:data:`BUDGET_KEYS`) that differ between ``models``, with each model's value."""
+    known = [m for m in models if settings.get(m)]
+    out = []
+    for key in BUDGET_KEYS:
+        values = {m: settings[m].get(key) for m in known}
+        if len({str(v) for v in values.values()}) > 1:
+            out.append(
+                {
+                    "key": key,
+                    "values": ", ".join(
+                        f"{m} {v:g}" if isinstance(v, float) else f"{m} {v}" for m, v in values.items()
+                    ),
+                }
+            )
+    return out
+
+
+def seed_context(seeds: pd.DataFrame | None, variants: pd.DataFrame | None) -> dict:
+    """Rows of seeds.tsv (variants with several seeds) and of variant_comparison.tsv's macro rows."""
+    if seeds is None or seeds.empty or seeds.n_seeds.max() < 2:
+        return {"seed_rows": [], "variant_pairs": []}
+    seed_rows = [
+        {
+            "variant": r.variant,
+            "n": r.n_seeds,
+            **{
+                m: f"{getattr(r, f'macro_{m}_mean'):.3f} ± {getattr(r, f'macro_{m}_sd'):.3f}"
+                f" ({getattr(r, f'macro_{m}_min'):.3f}-{getattr(r, f'macro_{m}_max'):.3f})"
+                for m in ("auroc", "auprc")
+            },
+        }
+        for r in seeds.itertuples()
+    ]
+    macro = variants[variants.task == "macro"] if variants is not None else pd.DataFrame()
+    pairs = [
+        {
+            "a": r.variant_a,
+            "b": r.variant_b,
+            "metric": r.metric.upper(),
+            "diff": ci(r.difference, r.lo, r.hi),
+            "p": fmt(r.p_adjusted),
+            "winner": r.winner,
+        }
+        for r in macro.itertuples()
+    ]
+    return {"seed_rows": seed_rows, "variant_pairs": pairs}
+
+
+def comparison_context(
+    comp: pd.DataFrame,
+    settings: dict | None = None,
+    method: str = "bh",
+    seeds: pd.DataFrame | None = None,
+    variants: pd.DataFrame | None = None,
+) -> dict:
+    """Paired differences between models (comparison.tsv), per-task winners among them after
+    multiple-testing control (``method``; the uncorrected count beside it), the budgets that differ
+    between the models compared, each model's gap to the planted-motif oracle (whose pairs are neither
+    pairs nor wins), and, with several seeds, each variant over its seeds."""
     gaps = oracle_gaps(comp)
+    common = {"oracle_gaps": gaps, "oracle_label": ORACLE_LABEL, "method": METHOD_NAMES.get(method, method)}
+    common |= seed_context(seeds, variants)
     comp = comp[(comp.model_a != ORACLE) & (comp.model_b != ORACLE)]
     if comp.empty:
-        return {"pairs": [], "wins": [], "forest_png": "", "oracle_gaps": gaps, "oracle_label": ORACLE_LABEL}
+        return {"pairs": [], "wins": [], "forest_png": "", "budgets": [], **common}
     macro = comp[comp.task == "macro"]
     pairs = [
         {
@@ -230,18 +313,31 @@ def comparison_context(comp: pd.DataFrame) -> dict:
         }
         for r in macro.itertuples()
     ]
-    per_task = comp[(comp.task != "macro") & (comp.metric == "auroc") & (comp.winner != "tie")]
-    wins = per_task.groupby("winner").size().sort_values(ascending=False)
+    tasks = comp[(comp.task != "macro") & (comp.metric == "auroc")]
+    wins = tasks[tasks.winner != "tie"].groupby("winner").size().sort_values(ascending=False)
+    models = sorted(set(comp.model_a) | set(comp.model_b))
     return {
         "pairs": pairs,
         "wins": [{"model": m, "wins": int(n)} for m, n in wins.items()],
-        "n_task_pairs": int(((comp.task != "macro") & (comp.metric == "auroc")).sum()),
+        "n_task_pairs": len(tasks),
+        "n_uncorrected": int(((tasks.lo > 0) | (tasks.hi < 0)).sum()),
         "forest_png": fig.comparison_forest(comp, "auroc"),
-        "oracle_gaps": gaps,
-        "oracle_label": ORACLE_LABEL,
+        "budgets": budget_differences(models, settings or {}),
+        **common,
     }
+
+
+def _table(path: str) -> pd.DataFrame | None:
+    return pd.read_csv(path, sep="\t") if path else None
 
 
 def comparison(inp: ReportInputs) -> str:
     """Section "Architecture comparison"."""
-    return render_block("comparison", comparison=comparison_context(pd.read_csv(inp.comparison, sep="\t")))
+    ctx = comparison_context(
+        pd.read_csv(inp.comparison, sep="\t"),
+        inp.settings,
+        inp.multiple_testing,
+        _table(inp.seeds),
+        _table(inp.variants),
+    )
+    return render_block("comparison", comparison=ctx)

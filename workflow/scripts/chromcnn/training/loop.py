@@ -35,7 +35,7 @@ from chromcnn.io.batches import Batches
 from chromcnn.models.losses import make_loss
 from chromcnn.training.augment import augment
 from chromcnn.training.checkpoint import State, publish, resume, save_best, save_checkpoint
-from chromcnn.training.objective import count_labels, make_optimizer, make_scheduler, targets
+from chromcnn.training.objective import check_targets, count_labels, make_optimizer, make_scheduler, targets
 from chromcnn.training.validation import validate
 
 LOG = logging.getLogger(__name__)
@@ -146,6 +146,8 @@ def set_deterministic(device: torch.device, enabled: bool) -> None:
 def prepare(build: Callable[[], nn.Module], train_h5: str, valid_h5: str, out: Path, settings: TrainSettings) -> Run:
     """Seeded model, loaders, loss, optimizer and scheduler; resumed from ``checkpoints/last.pt`` when it matches."""
     check_monitor(settings.task_type, settings.monitor)
+    for split in (train_h5, valid_h5):
+        check_targets(split, settings.task_type)  # multi-class: one positive at most, before any epoch
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     device = pick_device(settings.device)
     set_deterministic(device, settings.deterministic)

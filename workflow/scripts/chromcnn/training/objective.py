@@ -9,14 +9,48 @@ from torch import nn
 
 from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
+from chromcnn.models.losses import BACKGROUND, class_targets
 
 
 def targets(y: np.ndarray, settings: TrainSettings, device: torch.device) -> torch.Tensor:
-    """Labels (b, T) as the loss expects them: class index (b,) for multi-class, float otherwise."""
-    t = torch.from_numpy(np.asarray(y)).to(device)
+    """Labels (b, T) as the loss expects them: for multi-class the class index (b,) of
+    :func:`chromcnn.models.losses.class_targets` (T = background), float (b, T) otherwise."""
     if settings.task_type == "multi-class":
-        return t.argmax(dim=1)
-    return t.float()
+        return torch.from_numpy(class_targets(y)).to(device)
+    return torch.from_numpy(np.asarray(y)).to(device).float()
+
+
+def check_targets(path: str, task_type: str, rows_per_read: int = 1 << 16) -> None:
+    """Before training: every row of a split has a multi-class target (at most one positive).
+
+    Raises
+    ------
+    InputError
+        Naming the split file, how many windows have several positives, the first one
+        (chrom:start-end and its cell types) and the fix.
+    """
+    if task_type != "multi-class":
+        return
+    with h5py.File(path, "r") as h5:
+        y, n, bad = h5["y"], h5["y"].shape[0], 0
+        first = None
+        for start in range(0, n, rows_per_read):
+            many = np.flatnonzero((np.asarray(y[start : start + rows_per_read]) > 0).sum(axis=1) > 1)
+            bad += len(many)
+            if first is None and len(many):
+                first = start + int(many[0])
+        if not bad:
+            return
+        tasks = [str(t) for t in h5.attrs["tasks"]]
+        labels = ", ".join(t for t, v in zip(tasks, h5["y"][first]) if v)
+        where = f"{h5['chrom'].asstr()[first]}:{int(h5['start'][first])}-{int(h5['end'][first])}"
+    raise InputError(
+        f"train.task_type is multi-class, but {bad} of {n} windows have more than one positive cell type "
+        f"(first: {where}, {labels}); a multi-class window belongs to one cell type or to '{BACKGROUND}'",
+        "use task_type: multi-label for cell types that share sites (the demo's do), or give cell types "
+        "whose peaks do not overlap",
+        path=path,
+    )
 
 
 def count_labels(path: str, rows_per_read: int = 1 << 16) -> tuple[np.ndarray, int]:

@@ -14,6 +14,7 @@ from chromcnn.config.settings import TrainSettings
 from chromcnn.evaluation.metrics import weighted_auroc_auprc
 from chromcnn.inference.predict import predict_labelled
 from chromcnn.io.batches import Batches
+from chromcnn.models.losses import task_labels, task_scores
 from chromcnn.training.objective import targets
 
 
@@ -49,13 +50,15 @@ def per_task(scores: np.ndarray, y: np.ndarray) -> list[dict]:
 def summarise(scores: np.ndarray, y: np.ndarray, task_type: str = "multi-label") -> dict:
     """Macro AUROC / AUPRC over tasks (NaN tasks skipped).
 
+    ``scores`` are the model's logits, (N, T + 1) for multi-class (:mod:`chromcnn.models.losses`).
     Regression has no AUROC or AUPRC: both are NaN (its monitored metric is the
     validation loss), never a number of another metric under their names.
     """
     if task_type == "regression":
         return {"macro_auroc": float("nan"), "macro_auprc": float("nan"), "tasks": []}
-    if task_type == "multi-class":
-        y = np.eye(scores.shape[1])[np.asarray(y).argmax(axis=1)] if y.shape[1] == scores.shape[1] else y
+    if task_type == "multi-class":  # the evaluation's definition: softmax of the cell-type classes vs class == task
+        y = task_labels(y, task_type)
+        scores = task_scores(scores, task_type, y.shape[1], logits=True)
     tasks = per_task(scores, y)
     auroc = [t["auroc"] for t in tasks if t["reason"] == ""]
     auprc = [t["auprc"] for t in tasks if t["reason"] == ""]
