@@ -163,8 +163,11 @@ def test_shared(inp):
 
 def test_planted(inp):
     html = motif.planted(inp)
-    assert "<td>MA0139.2 CTCF</td>" in html and "filter0 (q 1e-09)" in html and "not found" in html
+    assert "<td>MA0139.2 CTCF</td>" in html and "filter0 (q 1e-09, rank 1)" in html and "not found" in html
     assert "<th>100%</th><th>0%</th>" in html
+    # recall beside off-family false positives and the untrained null (planted_specificity.tsv)
+    assert "<td>cnn-s1</td><td>1/1</td>" in html and "2 ids (3 filters)" in html
+    assert "<td>0/1</td><td>1 ids (1 filters)</td>" in html and 'title="MA0258.2,MA1150.2"' in html
     no_planted = type(inp)(**{**vars(inp), "has_planted": False})
     assert motif.planted(no_planted) is None
 

@@ -43,6 +43,7 @@ rule filter_motifs:
         ),
         meme=FILTERS.file("meme"),
         matches=FILTERS.file("matches"),
+        untrained=FILTERS.file("untrained"),
         influence=FILTERS.file("influence"),
         status=FILTERS.file("status"),
     log:
@@ -70,6 +71,7 @@ rule cluster_motifs:
     input:
         status=FILTERS.files("status", MODELS),
         filters=FILTERS.files("filters", MODELS),
+        untrained=FILTERS.files("untrained", MODELS),
         planted=planted_file(),
         database=motif_database_files(),
     output:
@@ -80,6 +82,7 @@ rule cluster_motifs:
             labels={"table": "clusters"},
         ),
         planted=FILTERS.file("planted"),
+        specificity=FILTERS.file("specificity"),
     log:
         "logs/motifs/cluster_motifs.log",
     conda:
