@@ -70,8 +70,9 @@ def _evaluation(folder: Path, oracle: bool) -> tuple[list[str], list[str], str, 
         reps = ev.replicates(y, probs, 20, seed=1)
         out = folder / model
         out.mkdir(parents=True)
-        write_tsv(ev.task_table(y, reps, TASKS, 0.95), out / "metrics.tsv")
-        ev.save_replicates(str(out / "predictions.npz"), reps, y, probs, {"tasks": TASKS, "rc_average": i == 0})
+        write_tsv(ev.task_table(y, reps, TASKS, 0.95, probs), out / "metrics.tsv")
+        meta = {"tasks": TASKS, "rc_average": i == 0, "block_bp": 1_000_000}
+        ev.save_replicates(str(out / "predictions.npz"), reps, y, probs, meta)
         metric_paths.append(str(out / "metrics.tsv"))
         prediction_paths.append(str(out / "predictions.npz"))
     summary, comparison = compare(MODELS + [ORACLE] * oracle, prediction_paths, 0.95)

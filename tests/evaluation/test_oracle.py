@@ -117,7 +117,11 @@ def test_written_files_are_read_like_a_models_evaluation(splits, tmp_path):
     # a model evaluated on the same test split with the same seed: paired with the oracle
     probs = np.random.default_rng(0).random(result.y.shape).astype(np.float32)
     ev.save_replicates(
-        str(tmp_path / "m.npz"), ev.replicates(result.y, probs, 30, 7), result.y, probs, {"tasks": TASKS}
+        str(tmp_path / "m.npz"),
+        ev.replicates(result.y, probs, 30, 7),
+        result.y,
+        probs,
+        {"tasks": TASKS, "bootstrap": 30, "seed": 7},
     )
     summary, comparison = compare.compare(["cnn-s1", "oracle"], [str(tmp_path / "m.npz"), out["p"]], 0.9)
     assert list(summary.model) == ["oracle", "cnn-s1"]

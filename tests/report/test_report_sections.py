@@ -110,6 +110,10 @@ def test_metrics(inp):
     assert "NaN: no positives in the test split" in html
     assert "cnn-s1 (predictions averaged over both strands)" in html and "linear-s1 (predictions" not in html
     assert images(html) == 6  # curves and calibration of each model and of the oracle
+    # per-task calibration error from metrics.tsv, the block bootstrap and the design prevalence said
+    ece = pd.read_csv(inp.metrics[0], sep="\t").ece.iloc[0]
+    assert 0 < ece < 1 and f"<td>{ece:.3f}</td>" in html
+    assert "genomic blocks of 1 Mb" in html and "AUPRC and calibration" in html and "design prevalence" in html.lower()
 
 
 def test_oracle_row_renders_with_its_interval_and_label(inp, tmp_path):

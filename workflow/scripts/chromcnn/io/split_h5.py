@@ -80,6 +80,13 @@ def read_meta(path: str | Path) -> dict:
     return meta
 
 
+def read_coords(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """str (N,) chrom, int64 (N,) start and end of every row of a split file, in row order."""
+    with h5py.File(path, "r") as h5:
+        _check_version(h5, path)
+        return h5["chrom"].asstr()[:], h5["start"][:], h5["end"][:]
+
+
 def sample_rows(path: str | Path, n_max: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Up to ``n_max`` windows of a split: a seeded uniform sample, returned in a seeded random order.
 

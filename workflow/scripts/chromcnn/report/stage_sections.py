@@ -175,12 +175,14 @@ def model_metrics(model: str, metrics_path: str, predictions_path: str) -> dict:
             "prevalence": f"{r.prevalence:.3f}",
             "auroc": ci(r.auroc, r.auroc_lo, r.auroc_hi),
             "auprc": ci(r.auprc, r.auprc_lo, r.auprc_hi),
+            "ece": fmt(getattr(r, "ece", float("nan")), 3),
             "reason": r.reason if isinstance(r.reason, str) else "",
         }
         for r in table.itertuples()
     ]
     return {
         "model": model,
+        "block_bp": meta.get("block_bp"),
         "tasks": tasks,
         "curves_png": fig.roc_pr(y, probs, meta["tasks"]),
         "calibration_png": calib,
@@ -198,6 +200,10 @@ def metrics(inp: ReportInputs) -> str:
         per_model.append(model_metrics(ORACLE_LABEL, inp.oracle["metrics"], inp.oracle["predictions"]))
     models = [r["model"] for r in rows if not r["oracle"]]
     ctx = {"summary": rows, "per_model": per_model, "best": models[0] if models else "", "oracle": bool(inp.oracle)}
+    block_bp = per_model[0]["block_bp"] if per_model else None
+    ctx["block_bp"] = (
+        f"{block_bp / 1e6:g} Mb" if block_bp and block_bp >= 100_000 else f"{block_bp} bp" if block_bp else ""
+    )
     return render_block("metrics", metrics=ctx)
 
 
