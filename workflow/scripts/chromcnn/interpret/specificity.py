@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chromcnn.interpret.motifs import bh_qvalues
 from chromcnn.io.onehot import information
 
 #: matches.tsv columns: one row per (query, database motif) pair that counts.
@@ -104,8 +105,6 @@ def tomtom_alignments(queries: list[np.ndarray], targets: list[np.ndarray], thre
         ``p``, ``q`` (BH per query), ``offset``, ``overlap``, ``strand``: each (Q, T).
     """
     from memelite import tomtom
-
-    from chromcnn.interpret.motifs import bh_qvalues
 
     if not queries:
         empty = np.zeros((0, len(targets)))
