@@ -71,7 +71,7 @@ def _evaluation(folder: Path, oracle: bool) -> tuple[list[str], list[str], str, 
         out = folder / model
         out.mkdir(parents=True)
         write_tsv(ev.task_table(y, reps, TASKS, 0.95, probs), out / "metrics.tsv")
-        meta = {"tasks": TASKS, "rc_average": i == 0, "block_bp": 1_000_000}
+        meta = {"tasks": TASKS, "rc_average": i == 0, "block_bp": 1_000_000, "n_blocks": 12}
         ev.save_replicates(str(out / "predictions.npz"), reps, y, probs, meta)
         metric_paths.append(str(out / "metrics.tsv"))
         prediction_paths.append(str(out / "predictions.npz"))

@@ -113,7 +113,11 @@ def test_metrics(inp):
     # per-task calibration error from metrics.tsv, the block bootstrap and the design prevalence said
     ece = pd.read_csv(inp.metrics[0], sep="\t").ece.iloc[0]
     assert 0 < ece < 1 and f"<td>{ece:.3f}</td>" in html
-    assert "genomic blocks of 1 Mb" in html and "AUPRC and calibration" in html and "design prevalence" in html.lower()
+    assert (
+        "genomic blocks of 1 Mb (12 blocks)" in html
+        and "AUPRC and calibration" in html
+        and "design prevalence" in html.lower()
+    )
 
 
 def test_oracle_row_renders_with_its_interval_and_label(inp, tmp_path):

@@ -28,6 +28,11 @@ def main(smk, log):
     log.info("predicted %d test windows x %d tasks on %s (rc_average=%s)", *probs.shape, device, p.rc_average)
     chrom, start, _ = read_coords(smk.input.test)  # rows of predict_split are the file's rows
     blocks = ev.genomic_blocks(chrom, start, p.block_bp)
+    n_blocks = int(blocks.max()) + 1 if blocks is not None and len(blocks) else len(y)
+    if n_blocks < ev.MIN_BLOCKS:
+        log.warning(
+            "%d bootstrap blocks of %s bp: intervals are unreliable; lower evaluate.block_bp", n_blocks, p.block_bp
+        )
     reps = ev.replicates(y, probs, p.bootstrap, p.seed, blocks)
     table = ev.task_table(y, reps, tasks, p.ci, probs)
     for row in table.itertuples():
@@ -38,6 +43,7 @@ def main(smk, log):
         "rc_average": p.rc_average,
         "bootstrap": p.bootstrap,
         "block_bp": p.block_bp,
+        "n_blocks": n_blocks,
         "seed": p.seed,
         "ci": p.ci,
         **record(

@@ -35,6 +35,8 @@ from chromcnn.io.atomic import atomic_path
 
 #: replicates x windows per block of bootstrap weights (bounds memory: ~8 bytes each).
 BLOCK_ELEMENTS = 4_000_000
+#: fewer bootstrap blocks than this and the evaluation warns (one block gives zero-width intervals).
+MIN_BLOCKS = 10
 #: equal-width probability bins of the expected calibration error.
 ECE_BINS = 10
 
