@@ -70,8 +70,9 @@ def _evaluation(folder: Path, oracle: bool) -> tuple[list[str], list[str], str, 
         reps = ev.replicates(y, probs, 20, seed=1)
         out = folder / model
         out.mkdir(parents=True)
-        write_tsv(ev.task_table(y, reps, TASKS, 0.95), out / "metrics.tsv")
-        ev.save_replicates(str(out / "predictions.npz"), reps, y, probs, {"tasks": TASKS, "rc_average": i == 0})
+        write_tsv(ev.task_table(y, reps, TASKS, 0.95, probs), out / "metrics.tsv")
+        meta = {"tasks": TASKS, "rc_average": i == 0, "block_bp": 1_000_000, "n_blocks": 12}
+        ev.save_replicates(str(out / "predictions.npz"), reps, y, probs, meta)
         metric_paths.append(str(out / "metrics.tsv"))
         prediction_paths.append(str(out / "predictions.npz"))
     summary, comparison = compare(MODELS + [ORACLE] * oracle, prediction_paths, 0.95)
@@ -130,7 +131,7 @@ def _filters_of(model: str, folder: Path, ctcf: np.ndarray) -> None:
                 "status": ["ok", "too few sites (2 < 10)", "diffuse (< 4 bits or < 0.5 bits/column): not matched"],
             }
         )
-        matches = pd.DataFrame([[0, 1, "MA0139.2", "CTCF", 1e-11, 1e-9]], columns=it.MATCH_COLUMNS)
+        matches = pd.DataFrame([[0, 1, "MA0139.2", "CTCF", 1e-11, 1e-9, 12, 14.0, 0.8]], columns=it.MATCH_COLUMNS)
         result = it.FilterMotifs(
             table, matches, ppms, {"filter0": 50, "filter2": 30}, it.empty_result(TASKS).task_influence
         )
@@ -152,12 +153,20 @@ def _interpret(folder: Path) -> dict:
     write_tsv(clusters, filters.file("clusters"))
     planted = pd.DataFrame(
         [
-            ["MA0139.2", "CTCF", "cnn-s1", True, 1, "filter0", 1e-9],
-            ["MA0139.2", "CTCF", "linear-s1", False, 0, "", np.nan],
+            ["MA0139.2", "CTCF", "cnn-s1", True, 1, "filter0", 1e-9, 1, False, 0],
+            ["MA0139.2", "CTCF", "linear-s1", False, 0, "", np.nan, pd.NA, pd.NA, pd.NA],
         ],
         columns=ms.PLANTED_COLUMNS,
     )
     write_tsv(planted, filters.file("planted"))
+    specific = pd.DataFrame(
+        [
+            ["cnn-s1", "trained", 1, 1, 1.0, 2, 3, "MA0258.2,MA1150.2"],
+            ["cnn-s1", "untrained", 1, 0, 0.0, 1, 1, "MA1723.2"],
+        ],
+        columns=ms.SPECIFICITY_COLUMNS,
+    )
+    write_tsv(specific, filters.file("specificity"))
     return methods.from_inputs(methods.report_inputs(MODELS, [filters]))
 
 

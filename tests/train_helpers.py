@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from chromcnn.data.hdf5 import SplitWriter
+from chromcnn.io.split_h5 import FORMAT_VERSION
 
 MOTIFS = ("GATAAGGC", "CACGTGAC", "TTGCGCAA")  # task t is 1 when motif t is planted
 
@@ -39,7 +40,7 @@ def toy_split(
         chunk_rows,
         "gzip",
         1,
-        {"split": path.stem, "window": length, "format_version": 1, "genome": "toy"},
+        {"split": path.stem, "window": length, "format_version": FORMAT_VERSION, "genome": "toy"},
     )
     writer.append(x, y, ["chrT"] * n, np.arange(n, dtype=np.int64) * length, np.arange(1, n + 1) * length)
     writer.close(True)

@@ -72,15 +72,15 @@ def genome_with_gc_gradient(rng, n=400_000):
 @pytest.mark.parametrize("matched", [True, False])
 def test_negatives_match_gc_and_avoid_excluded(matched):
     rng = np.random.default_rng(11)
-    codes = genome_with_gc_gradient(rng)
+    codes = genome_with_gc_gradient(rng, 1_000_000)
     L = 500
-    # positives: GC-rich windows near the end of the chromosome
-    pos = np.sort(rng.choice(np.arange(300_000, 399_000, 600), 150, replace=False))
+    # positives: GC-rich windows near the end of the chromosome (room for non-overlapping negatives)
+    pos = np.sort(rng.choice(np.arange(700_000, 999_000, 2000), 150, replace=False))
     pos_gc, _ = window_stats(codes, pos, L)
     ex = merge_intervals(np.concatenate([pos, [100_000]]), np.concatenate([pos + L, [200_000]]))
-    quota = bin_quota(pos_gc, 2.0, 20)
+    quota = bin_quota(pos_gc, 1.0, 20)
     starts, gc = sample_segment(np.random.default_rng(5), codes, (0, len(codes)), L, ex, 0.1, quota, matched)
-    assert len(starts) == 300
+    assert len(starts) == 150
     assert not overlaps_any(starts, starts + L, *ex).any()
     assert np.allclose(window_stats(codes, starts, L)[0], gc)
     if matched:
@@ -105,3 +105,17 @@ def test_windows_with_too_many_n_are_not_sampled():
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     starts, _ = sample_segment(np.random.default_rng(0), codes, (0, 20_000), 100, empty, 0.05, np.array([50]), False)
     assert len(starts) == 50 and (starts >= 9_995).all()
+
+
+@pytest.mark.parametrize("matched", [True, False])
+def test_no_two_negatives_overlap(matched):
+    # 120 windows of 300 bp in 60 kb: independent draws would overlap often (birthday problem)
+    codes = genome_with_gc_gradient(np.random.default_rng(3), 60_000)
+    L = 300
+    pos = np.array([10_000, 40_000])
+    ex = merge_intervals(pos, pos + L)
+    quota = bin_quota(window_stats(codes, np.arange(0, 59_000, 500), L)[0], 1.0, 10)
+    starts, _ = sample_segment(np.random.default_rng(2), codes, (0, 60_000), L, ex, 0.1, quota, matched)
+    assert len(starts) == quota.sum() == 118
+    assert np.all(np.diff(starts) >= L)  # sorted, and each window ends before the next starts
+    assert not overlaps_any(starts, starts + L, *ex).any()

@@ -11,6 +11,7 @@ import pytest
 from chromcnn.data.hdf5 import SplitWriter
 from chromcnn.evaluation import compare, oracle
 from chromcnn.evaluation import metrics as ev
+from chromcnn.io.split_h5 import FORMAT_VERSION
 
 BG = np.array([0.3, 0.2, 0.2, 0.3])
 CONSENSUS = ("GATAAGGCTT", "CACGTGACCA")  # task t is positive where motif t is planted
@@ -46,7 +47,7 @@ def _split(path: Path, n: int, seed: int, length: int = 200, shuffle: bool = Fal
     x[:5, :, 10:13] = 0  # a few N columns
     if shuffle:
         y = y[rng.permutation(n)]
-    attrs = {"split": path.stem, "window": length, "format_version": 1, "genome": "toy"}
+    attrs = {"split": path.stem, "window": length, "format_version": FORMAT_VERSION, "genome": "toy"}
     writer = SplitWriter(path, TASKS, length, 32, "gzip", 1, attrs)
     writer.append(x, y, ["chrT"] * n, np.arange(n, dtype=np.int64) * length, np.arange(1, n + 1) * length)
     writer.close(True)
@@ -117,7 +118,11 @@ def test_written_files_are_read_like_a_models_evaluation(splits, tmp_path):
     # a model evaluated on the same test split with the same seed: paired with the oracle
     probs = np.random.default_rng(0).random(result.y.shape).astype(np.float32)
     ev.save_replicates(
-        str(tmp_path / "m.npz"), ev.replicates(result.y, probs, 30, 7), result.y, probs, {"tasks": TASKS}
+        str(tmp_path / "m.npz"),
+        ev.replicates(result.y, probs, 30, 7),
+        result.y,
+        probs,
+        {"tasks": TASKS, "bootstrap": 30, "seed": 7},
     )
     summary, comparison = compare.compare(["cnn-s1", "oracle"], [str(tmp_path / "m.npz"), out["p"]], 0.9)
     assert list(summary.model) == ["oracle", "cnn-s1"]

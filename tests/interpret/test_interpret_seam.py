@@ -18,7 +18,7 @@ def test_filter_method_keeps_its_paths():
     assert f.file("clusters") == "results/motifs/clusters.tsv"
     assert f.files("status", ["a", "b"]) == ["results/motifs/a/status.json", "results/motifs/b/status.json"]
     assert f.files("planted", ["a", "b"]) == "results/motifs/planted_recovery.tsv"
-    assert len(f.outputs(["a", "b"])) == 2 * 5 + 2
+    assert len(f.outputs(["a", "b"])) == 2 * 6 + 3
 
 
 def test_new_methods_write_under_results_interpret():

@@ -12,6 +12,7 @@ from chromcnn.interpret import filter_method as it
 from chromcnn.interpret import filters as flt
 from chromcnn.interpret import motif_sets as ms
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 from chromcnn.io.split_h5 import FORMAT_VERSION, SplitWriter
 
 
@@ -223,10 +224,10 @@ def test_clusters_and_planted_recovery(jaspar):
     assert by_label.loc["CTCF", "models"] == "a,b" and bool(by_label.loc["CTCF", "shared_by_all"])
     assert by_label.loc["HNF4A", "models"] == "a" and not bool(by_label.loc["HNF4A", "shared_by_all"])
     planted = pd.DataFrame({"motif_id": ids, "name": ["CTCF", "SPI1", "HNF4A"]})
-    rec = ms.planted_recovery(planted, loaded, 0.05)
+    rec = ms.planted_recovery(planted, loaded, sp.MatchRule())
     assert rec.groupby("model").recovered.mean().to_dict() == pytest.approx({"a": 1.0, "b": 2 / 3, "lin": 0.0})
     loaded[1].matches["rank"] = 7  # a distant match of a filter that learned something else
-    rec = ms.planted_recovery(planted, loaded, 0.05)
+    rec = ms.planted_recovery(planted, loaded, sp.MatchRule())
     assert not rec[rec.model == "b"].recovered.any()
 
 

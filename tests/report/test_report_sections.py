@@ -142,6 +142,14 @@ def test_metrics(inp):
     assert "NaN: no positives in the test split" in html
     assert "cnn-s1 (predictions averaged over both strands)" in html and "linear-s1 (predictions" not in html
     assert images(html) == 6  # curves and calibration of each model and of the oracle
+    # per-task calibration error from metrics.tsv, the block bootstrap and the design prevalence said
+    ece = pd.read_csv(inp.metrics[0], sep="\t").ece.iloc[0]
+    assert 0 < ece < 1 and f"<td>{ece:.3f}</td>" in html
+    assert (
+        "genomic blocks of 1 Mb (12 blocks)" in html
+        and "AUPRC and calibration" in html
+        and "design prevalence" in html.lower()
+    )
 
 
 def test_oracle_row_renders_with_its_interval_and_label(inp, tmp_path):
@@ -198,8 +206,11 @@ def test_shared(inp):
 
 def test_planted(inp):
     html = motif.planted(inp)
-    assert "<td>MA0139.2 CTCF</td>" in html and "filter0 (q 1e-09)" in html and "not found" in html
+    assert "<td>MA0139.2 CTCF</td>" in html and "filter0 (q 1e-09, rank 1)" in html and "not found" in html
     assert "<th>100%</th><th>0%</th>" in html
+    # recall beside off-family false positives and the untrained null (planted_specificity.tsv)
+    assert "<td>cnn-s1</td><td>1/1</td>" in html and "2 ids (3 filters)" in html
+    assert "<td>0/1</td><td>1 ids (1 filters)</td>" in html and 'title="MA0258.2,MA1150.2"' in html
     no_planted = type(inp)(**{**vars(inp), "has_planted": False})
     assert motif.planted(no_planted) is None
 

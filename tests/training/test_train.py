@@ -13,7 +13,7 @@ from chromcnn import models
 from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.io.batches import Batches
-from chromcnn.io.split_h5 import open_split
+from chromcnn.io.split_h5 import FORMAT_VERSION, open_split
 from chromcnn.training.augment import augment
 from chromcnn.training.checkpoint import HISTORY_COLUMNS
 from chromcnn.training.loop import TrainingError, fit
@@ -58,8 +58,8 @@ def test_shuffling_depends_only_on_seed_and_epoch(toy):
 def test_other_format_version_is_rejected(tmp_path):
     path = toy_split(tmp_path / "old.h5", 20)
     with h5py.File(path, "a") as h5:
-        h5.attrs["format_version"] = 0
-    with pytest.raises(InputError, match="format_version 0, this chromcnn reads version 1"):
+        h5.attrs["format_version"] = 1  # rows in genomic order: the loader would batch neighbouring windows
+    with pytest.raises(InputError, match=f"format_version 1, this chromcnn reads version {FORMAT_VERSION}"):
         open_split(str(path))
 
 

@@ -78,6 +78,7 @@ rule encode_split:
         genome=GENOME,
         window=setting("window"),
         hdf5=setting("hdf5"),
+        seed=setting("seed"),
         config_hash=DATA_HASH,
     script:
         "../scripts/encode_split.py"

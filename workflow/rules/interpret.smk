@@ -42,6 +42,7 @@ rule filter_motifs:
         ),
         meme=FILTERS.file("meme"),
         matches=FILTERS.file("matches"),
+        untrained=FILTERS.file("untrained"),
         influence=FILTERS.file("influence"),
         status=FILTERS.file("status"),
     log:
@@ -69,6 +70,7 @@ rule cluster_motifs:
     input:
         status=FILTERS.files("status", MODELS),
         filters=FILTERS.files("filters", MODELS),
+        untrained=FILTERS.files("untrained", MODELS),
         planted=planted_file(),
         database=motif_database_files(),
     output:
@@ -79,6 +81,7 @@ rule cluster_motifs:
             labels={"table": "clusters"},
         ),
         planted=FILTERS.file("planted"),
+        specificity=FILTERS.file("specificity"),
     log:
         "logs/motifs/cluster_motifs.log",
     conda:

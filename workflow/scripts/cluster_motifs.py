@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 from chromcnn.interpret import motif_sets as ms
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 from chromcnn.io.atomic import write_tsv
 from chromcnn.runner import run
 
@@ -20,14 +21,19 @@ def main(smk, log):
     loaded = []
     for model, status in zip(p.models, smk.input.status):
         record = json.loads(Path(status).read_text())
-        loaded.append(ms.read_model_motifs(model, Path(status).parent, record["interpretable"]))
+        untrained = bool(record.get("settings", {}).get("untrained_null", False))
+        loaded.append(ms.read_model_motifs(model, Path(status).parent, record["interpretable"], untrained))
     clusters = ms.cluster(loaded, db, cfg["qvalue"], cfg["min_ic"], smk.threads)
     log.info("%d clusters; shared by all interpretable models: %d", len(clusters), int(clusters.shared_by_all.sum()))
     if planted is not None:
-        recovery = ms.planted_recovery(planted, loaded, cfg["qvalue"])
-        log.info("planted motif recovery:\n%s", recovery.groupby("model").recovered.mean().to_string())
+        rule = sp.rule_from_config(cfg)
+        recovery = ms.planted_recovery(planted, loaded, rule)
+        specific = ms.planted_specificity(planted, loaded, sp.database_families(cfg), rule)
+        log.info("planted motif recall and off-family matches:\n%s", specific.iloc[:, :7].to_string())
     else:
         recovery = pd.DataFrame(columns=ms.PLANTED_COLUMNS)
+        specific = pd.DataFrame(columns=ms.SPECIFICITY_COLUMNS)
+    write_tsv(specific, smk.output.specificity)
     write_tsv(recovery, smk.output.planted)
     write_tsv(clusters, smk.output.clusters)
 

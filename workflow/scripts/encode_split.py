@@ -27,6 +27,7 @@ def main(smk, log):
         chunk_rows=p.hdf5["chunk_rows"],
         attrs=attrs,
         threads=smk.threads,
+        seed=p.seed,  # rows in a seeded random order (chromcnn.data.hdf5)
     )
     log.info("%s: %d examples written to %s", p.split, n, smk.output.h5)
 

@@ -8,7 +8,7 @@ from chromcnn.inference.device import pick_device
 from chromcnn.inference.predict import predict_split
 from chromcnn.io.atomic import write_json, write_tsv
 from chromcnn.io.provenance import outside_code, record
-from chromcnn.io.split_h5 import read_meta
+from chromcnn.io.split_h5 import read_coords, read_meta
 from chromcnn.runner import run
 
 
@@ -26,8 +26,15 @@ def main(smk, log):
     device = pick_device(p.device)
     probs, y = predict_split(loaded.model, smk.input.test, p.batch_size, device, loaded.task_type, p.rc_average)
     log.info("predicted %d test windows x %d tasks on %s (rc_average=%s)", *probs.shape, device, p.rc_average)
-    reps = ev.replicates(y, probs, p.bootstrap, p.seed)
-    table = ev.task_table(y, reps, tasks, p.ci)
+    chrom, start, _ = read_coords(smk.input.test)  # rows of predict_split are the file's rows
+    blocks = ev.genomic_blocks(chrom, start, p.block_bp)
+    n_blocks = int(blocks.max()) + 1 if blocks is not None and len(blocks) else len(y)
+    if n_blocks < ev.MIN_BLOCKS:
+        log.warning(
+            "%d bootstrap blocks of %s bp: intervals are unreliable; lower evaluate.block_bp", n_blocks, p.block_bp
+        )
+    reps = ev.replicates(y, probs, p.bootstrap, p.seed, blocks)
+    table = ev.task_table(y, reps, tasks, p.ci, probs)
     for row in table.itertuples():
         log.info("%s: n_pos %d AUROC %.4f AUPRC %.4f %s", row.task, row.n_pos, row.auroc, row.auprc, row.reason)
     meta = {
@@ -35,6 +42,8 @@ def main(smk, log):
         "tasks": tasks,
         "rc_average": p.rc_average,
         "bootstrap": p.bootstrap,
+        "block_bp": p.block_bp,
+        "n_blocks": n_blocks,
         "seed": p.seed,
         "ci": p.ci,
         **record(

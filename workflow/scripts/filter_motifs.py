@@ -4,6 +4,7 @@ import torch
 from chromcnn.config.settings import TrainSettings
 from chromcnn.inference import load
 from chromcnn.inference.device import pick_device
+from chromcnn.inference.model_file import build
 from chromcnn.interpret import filter_method as it
 from chromcnn.interpret import motifs as mtf
 from chromcnn.interpret.filters import NotInterpretable
@@ -27,6 +28,11 @@ def main(smk, log):
     loss_fn = make_loss(TrainSettings(**loaded.settings), None)
     try:
         result = it.analyse(loaded.model, x, y, loaded.tasks, loss_fn, background, db, settings, pick_device(p.device))
+        if settings.untrained_null:  # the same architecture, initialised as training began (same seed)
+            torch.manual_seed(int(loaded.settings["seed"]))
+            result.untrained = it.untrained_matches(
+                build(loaded.record), x, background, db, settings, pick_device(p.device)
+            )
     except NotInterpretable as why:
         log.warning("%s: first layer not interpretable: %s", p.model_id, why)
         status.update(interpretable=False, reason=str(why))
@@ -34,6 +40,7 @@ def main(smk, log):
     status.update(
         **it.counts(result.table, settings),
         n_sequences=len(x),
+        n_untrained_matched=int(result.untrained["filter"].nunique()),
         settings=vars(settings),
         background=dict(zip("ACGT", background.tolist())),
         **record(

@@ -25,7 +25,7 @@ def main(smk, log):
     ppms = [db.ppms[db.index(m)] for m in planted.motif_id]
     background = mtf.read_background(i.composition)
     log.info("planted matrices: %s (%s)", ", ".join(planted.motif_id), db.release)
-    result = oracle.evaluate(i.train, i.test, ppms, background, p.bootstrap, p.seed, p.ci, p.batch_size)
+    result = oracle.evaluate(i.train, i.test, ppms, background, p.bootstrap, p.seed, p.ci, p.batch_size, p.block_bp)
     for row in result.table.itertuples():
         log.info("%s: n_pos %d AUROC %.4f AUPRC %.4f %s", row.task, row.n_pos, row.auroc, row.auprc, row.reason)
     inputs = {"train": i.train, "test": i.test, "planted": planted_path, "composition": i.composition}
@@ -34,6 +34,7 @@ def main(smk, log):
         "database": db.release,
         "n_train": result.n_train,
         "bootstrap": p.bootstrap,
+        "block_bp": p.block_bp,
         "seed": p.seed,
         "ci": p.ci,
         **record(p.config_hash, inputs, ("torch", "scikit-learn", "pyjaspar")),

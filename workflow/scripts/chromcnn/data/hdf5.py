@@ -2,7 +2,18 @@
 
 The layout is documented (and written and read) in :mod:`chromcnn.io.split_h5`.
 Rows are streamed from ``windows.tsv.gz`` in blocks of whole chunks, so memory
-is one chromosome of base codes plus one block, whatever N is.
+is one chromosome of base codes plus one shuffle buffer, whatever N is.
+
+**Row order** (format 2). With a seed, rows are written in a seeded random
+order, streamed: windows arrive in genomic order and fill a buffer of
+``shuffle_chunks`` HDF5 chunks (``shuffle_chunks * chunk_rows`` rows); a full
+buffer is permuted, cut into chunks, and each chunk is written to a slot of a
+seeded random permutation of the file's chunk slots. A chunk thus holds a
+random subset of one buffer's stretch of windows and sits at a random place:
+consecutive rows are not neighbouring windows, and a streaming reader's
+contiguous blocks come from unrelated loci. The last ``N % chunk_rows`` rows
+(a permuted part of the last buffer) fill the final, partial chunk. The same
+seed and input give the same bytes. Without a seed rows stay in genomic order.
 """
 
 from __future__ import annotations
@@ -17,6 +28,57 @@ from chromcnn.io.windows_table import read_tasks, read_windows
 __all__ = ["SplitWriter", "write_split"]  # SplitWriter re-exported for the tests' toy splits
 
 
+class _Shuffler:
+    """Buffers rows in arrival order and writes them, permuted, chunk by chunk to seeded random slots."""
+
+    def __init__(self, writer: SplitWriter, n: int, chunk_rows: int, buffer_chunks: int, window: int, seed):
+        self.writer, self.c = writer, chunk_rows
+        self.rng = np.random.default_rng(seed) if seed is not None else None
+        self.slots = self.rng.permutation(n // chunk_rows) if self.rng is not None else np.arange(n // chunk_rows)
+        self.emitted = 0
+        size = buffer_chunks * chunk_rows
+        t = writer.y.shape[1]
+        self.x = np.empty((size, 4, window), np.uint8)
+        self.y = np.empty((size, t), np.uint8)
+        self.chrom = np.empty(size, dtype=object)
+        self.start = np.empty(size, np.int64)
+        self.fill = 0
+        writer.reserve(n)
+
+    def add(self, x: np.ndarray, y: np.ndarray, chrom: str, start: np.ndarray) -> None:
+        """Rows of one chromosome in genomic order: x (b, 4, L) uint8, y (b, T), start (b,)."""
+        done = 0
+        while done < len(x):
+            take = min(len(self.x) - self.fill, len(x) - done)
+            sl = slice(self.fill, self.fill + take)
+            self.x[sl], self.y[sl] = x[done : done + take], y[done : done + take]
+            self.chrom[sl], self.start[sl] = chrom, start[done : done + take]
+            self.fill += take
+            done += take
+            if self.fill == len(self.x):
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the buffer's whole chunks to their slots and, at the end, the partial tail chunk."""
+        n = self.fill
+        order = self.rng.permutation(n) if self.rng is not None else np.arange(n)
+        window = self.x.shape[2]
+        for lo in range(0, n, self.c):
+            idx = order[lo : lo + self.c]
+            if len(idx) == self.c:
+                at = int(self.slots[self.emitted]) * self.c
+                self.emitted += 1
+            else:
+                at = len(self.slots) * self.c  # the tail: only at the very end
+            start = self.start[idx]
+            self.writer.write_at(at, self.x[idx], self.y[idx], self.chrom[idx].tolist(), start, start + window)
+        self.fill = 0
+
+
+def _count(windows_tsv: str, split: str, rows: int) -> int:
+    return sum(int((f["split"] == split).sum()) for f in read_windows(windows_tsv, ["split"], chunksize=rows))
+
+
 def write_split(
     windows_tsv: str,
     split: str,
@@ -29,6 +91,8 @@ def write_split(
     attrs: dict | None = None,
     block_chunks: int = 16,
     threads: int = 1,
+    seed: int | None = None,
+    shuffle_chunks: int = 64,
 ) -> int:
     """Encode the windows of one split into ``out_h5``.
 
@@ -51,6 +115,10 @@ def write_split(
         Chunks per write (a block is ``block_chunks * chunk_rows`` rows).
     threads : int
         Threads for one-hot encoding.
+    seed : int, optional
+        Seeds the row order (see the module docstring); None keeps genomic order.
+    shuffle_chunks : int
+        Chunks per shuffle buffer (memory: ``shuffle_chunks * chunk_rows * 4 * window`` bytes).
 
     Returns
     -------
@@ -59,13 +127,21 @@ def write_split(
     """
     entries = {e.name: e for e in fasta_index(fasta)}
     tasks = read_tasks(windows_tsv)
-    base = {"split": split, "window": int(window), "format_version": FORMAT_VERSION}
+    base = {
+        "split": split,
+        "window": int(window),
+        "format_version": FORMAT_VERSION,
+        "row_order": "genomic" if seed is None else "shuffled",
+        "shuffle_seed": -1 if seed is None else int(seed),
+    }
     cache: tuple[str | None, np.ndarray | None] = (None, None)
     # one reusable block buffer: fresh per-block arrays fragment the heap (RSS grew with N)
     buffer = np.empty((block_chunks * chunk_rows, 4, window), dtype=np.uint8)
     chrom_len = max(len(name) for name in entries)
     attrs = {**base, **(attrs or {})}
+    n = _count(windows_tsv, split, block_chunks * chunk_rows)
     with SplitWriter(out_h5, tasks, window, chunk_rows, compression, level, attrs, chrom_len=chrom_len) as writer:
+        rows = _Shuffler(writer, n, chunk_rows, shuffle_chunks, window, seed)
         for frame in read_windows(windows_tsv, chunksize=block_chunks * chunk_rows):
             frame = frame[frame["split"] == split]
             if frame.empty:
@@ -78,5 +154,6 @@ def write_split(
                 starts = part["start"].to_numpy(np.int64)
                 x = one_hot_windows(cache[1], starts, window, out=buffer[: len(starts)], threads=threads)
                 y = part[tasks].to_numpy(np.uint8)
-                writer.append(x, y, part["chrom"].tolist(), starts, part["end"].to_numpy(np.int64))
+                rows.add(x, y, chrom, starts)
+        rows.flush()
     return writer.n

@@ -3,9 +3,14 @@
 Negatives are drawn inside one chromosome segment at a time (see
 :func:`chromcnn.data.splits.segments`), ``ratio`` per positive of that segment, so
 every split gets its own matched negatives and none straddles a boundary.
+Negatives overlap no peak, no positive window and no other negative (a
+window overlapping another shares bases with it: its errors are not
+independent, and the bootstrap would count the same sequence twice).
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left, insort
 
 import numpy as np
 
@@ -71,7 +76,8 @@ def sample_segment(
     Returns
     -------
     tuple of numpy.ndarray
-        int64 starts (sorted, unique) and float64 GC fractions of the accepted windows.
+        int64 starts (sorted, at least ``window`` apart: no two windows overlap)
+        and float64 GC fractions of the accepted windows.
     """
     lo, hi = seg[0], seg[1] - window
     need = quota.copy() if matched else np.array([quota.sum()])
@@ -80,6 +86,7 @@ def sample_segment(
     if hi < lo or need.sum() == 0:
         return np.zeros(0, np.int64), np.zeros(0)
     drawn, accepted = 0, 0
+    taken: list[int] = []  # sorted starts kept so far
     for _ in range(MAX_ROUNDS):
         if need.sum() <= 0:
             break
@@ -88,8 +95,6 @@ def sample_segment(
         cand = np.unique(rng.integers(lo, hi + 1, size=size))
         drawn += size
         cand = cand[~overlaps_any(cand, cand + window, *exclude)]
-        if kept_s:
-            cand = cand[~np.isin(cand, np.concatenate(kept_s))]
         if len(cand) == 0:
             continue
         cand = rng.permutation(cand)
@@ -97,14 +102,37 @@ def sample_segment(
         ok = nf <= max_n_fraction
         cand, gc = cand[ok], gc[ok]
         bins = gc_bin(gc, len(quota)) if matched else np.zeros(len(cand), np.int64)
-        for b in np.flatnonzero(need > 0):  # the first need[b] candidates of each bin, in drawn order
-            take = np.flatnonzero(bins == b)[: need[b]]
-            need[b] -= len(take)
-            accepted += len(take)
-            kept_s.append(cand[take])
-            kept_gc.append(gc[take])
+        take = _accept(cand, bins, need, taken, window)  # in drawn order, no overlap with any kept
+        accepted += len(take)
+        kept_s.append(cand[take])
+        kept_gc.append(gc[take])
     if not kept_s:
         return np.zeros(0, np.int64), np.zeros(0)
     starts, gcs = np.concatenate(kept_s), np.concatenate(kept_gc)
     order = np.argsort(starts, kind="stable")
     return starts[order], gcs[order]
+
+
+def _accept(cand: np.ndarray, bins: np.ndarray, need: np.ndarray, taken: list[int], window: int) -> np.ndarray:
+    """Indices of candidates accepted in order: their bin still needs one, and they overlap no kept window.
+
+    ``need`` (int64 per bin) and ``taken`` (sorted kept starts) are updated in place.
+    """
+    out = []
+    kept = np.asarray(taken, dtype=np.int64)
+    j = np.searchsorted(kept, cand)
+    hit_right = (j < len(kept)) & (kept[np.minimum(j, len(kept) - 1)] - cand < window) if len(kept) else False
+    hit_left = (j > 0) & (cand - kept[np.maximum(j - 1, 0)] < window) if len(kept) else False
+    for i in np.flatnonzero((need[bins] > 0) & ~(hit_right | hit_left)):
+        b, c = bins[i], int(cand[i])
+        if need[b] <= 0:
+            if need.sum() <= 0:
+                break
+            continue
+        j = bisect_left(taken, c)
+        if (j < len(taken) and taken[j] - c < window) or (j > 0 and c - taken[j - 1] < window):
+            continue
+        insort(taken, c)
+        need[b] -= 1
+        out.append(i)
+    return np.asarray(out, dtype=np.int64)

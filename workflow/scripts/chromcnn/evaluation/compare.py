@@ -31,10 +31,13 @@ COMPARISON_COLUMNS = ["model_a", "model_b", "task", "metric", "difference", "lo"
 def load(models: list[str], paths: list[str]) -> dict[str, tuple]:
     """``model -> load_replicates(path)``; every model must be scored on the same test windows.
 
+    The replicates are paired because every evaluation draws them from the same
+    seed over the same test windows and genomic blocks (``evaluate.block_bp``).
+
     Raises
     ------
     InputError
-        Naming the predictions.npz whose labels differ from the first model's.
+        Naming the predictions.npz whose labels, or bootstrap settings, differ from the first model's.
     """
     loaded = {m: ev.load_replicates(path) for m, path in zip(models, paths)}
     first = loaded[models[0]]
@@ -43,6 +46,13 @@ def load(models: list[str], paths: list[str]) -> dict[str, tuple]:
         if y.shape != first[1].shape or not np.array_equal(y, first[1]):
             raise InputError(
                 f"{model} was evaluated on other test windows than {models[0]}",
+                "rerun the evaluation of every model (delete results/evaluation)",
+                path=path,
+            )
+        keys = ("bootstrap", "seed", "block_bp")
+        if any(loaded[model][3].get(k) != first[3].get(k) for k in keys):
+            raise InputError(
+                f"{model} was bootstrapped with other {'/'.join(keys)} than {models[0]}: replicates are not paired",
                 "rerun the evaluation of every model (delete results/evaluation)",
                 path=path,
             )

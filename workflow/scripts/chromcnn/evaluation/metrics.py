@@ -4,11 +4,21 @@ AUROC and average precision (AUPRC) are computed from one sort per task: the
 scores are ordered once, tied scores are grouped, and every bootstrap replicate
 is a vector of multinomial weights over the windows (how often each window is
 drawn), so a replicate costs O(N) instead of a new sort. The weights depend
-only on ``(N, n_boot, seed)``: every task and every model evaluated on the same
-test windows sees the same replicates, which makes differences between models
-*paired* (same resampled windows on both sides). Point estimates equal
-scikit-learn's ``roc_auc_score`` and ``average_precision_score`` (ties
-included); the tests check that.
+only on ``(N, n_boot, seed)`` and the windows' genomic blocks: every task and
+every model evaluated on the same test windows sees the same replicates, which
+makes differences between models *paired* (same resampled windows on both sides).
+Point estimates equal scikit-learn's ``roc_auc_score`` and
+``average_precision_score`` (ties included); the tests check that.
+
+**Block bootstrap.** Nearby windows share sequence context, peaks and errors,
+so resampling windows one by one understates the spread. With ``blocks`` (the
+windows' genomic blocks, :func:`genomic_blocks`: ``evaluate.block_bp``, 1 Mb
+by default), a replicate draws whole blocks with replacement (as many draws as
+there are blocks) and each window is weighted by how often its block was drawn.
+
+**Design prevalence.** The test split holds the sampled negatives
+(``negatives.ratio`` per positive), not the genome's: AUPRC and calibration
+are at that design prevalence, not at a genome-wide one.
 """
 
 from __future__ import annotations
@@ -25,6 +35,10 @@ from chromcnn.io.atomic import atomic_path
 
 #: replicates x windows per block of bootstrap weights (bounds memory: ~8 bytes each).
 BLOCK_ELEMENTS = 4_000_000
+#: fewer bootstrap blocks than this and the evaluation warns (one block gives zero-width intervals).
+MIN_BLOCKS = 10
+#: equal-width probability bins of the expected calibration error.
+ECE_BINS = 10
 
 
 def _groups(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,23 +87,56 @@ def weighted_auroc_auprc(
     return auroc, auprc
 
 
-def bootstrap_weights(n: int, n_boot: int, seed: int) -> Iterator[np.ndarray]:
-    """Multinomial window counts of ``n_boot`` replicates, in blocks of rows.
+def genomic_blocks(chrom: np.ndarray, start: np.ndarray, block_bp: int | None) -> np.ndarray | None:
+    """Block label of each window: ``(chrom, start // block_bp)``, numbered in sorted order.
 
-    The blocks depend only on ``(n, n_boot, seed)``.
+    Parameters
+    ----------
+    chrom : numpy.ndarray
+        str (N,) chromosome of each window.
+    start : numpy.ndarray
+        int (N,) 0-based start.
+    block_bp : int or None
+        Block length; None or 0 gives None (the i.i.d. bootstrap).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        int64 (N,) labels 0..K-1; the same for any row order of the same windows.
+    """
+    if not block_bp:
+        return None
+    keys = pd.MultiIndex.from_arrays([np.asarray(chrom).astype(str), np.asarray(start) // int(block_bp)])
+    codes, _ = pd.factorize(keys, sort=True)
+    return codes.astype(np.int64)
+
+
+def bootstrap_weights(n: int, n_boot: int, seed: int, blocks: np.ndarray | None = None) -> Iterator[np.ndarray]:
+    """Window counts of ``n_boot`` replicates, in groups of rows.
+
+    They depend only on ``(n, n_boot, seed)`` and ``blocks``.
+
+    Parameters
+    ----------
+    blocks : numpy.ndarray, optional
+        int64 (n,) block label of each window (0..K-1); None resamples windows.
+        With blocks, each replicate draws K blocks with replacement and a window
+        counts as often as its block was drawn.
 
     Yields
     ------
     numpy.ndarray
-        int32 (b, n); each row sums to n.
+        int32 (b, n); each row sums to n without blocks (to about n with them).
     """
     rng = np.random.default_rng(seed)
     per_block = max(1, BLOCK_ELEMENTS // max(n, 1))
+    k = n if blocks is None else int(blocks.max()) + 1 if len(blocks) else 0
     for first in range(0, n_boot, per_block):
         b = min(per_block, n_boot - first)
-        draws = rng.integers(0, n, size=(b, n))
-        flat = (np.arange(b, dtype=np.int64)[:, None] * n + draws).ravel()
-        yield np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.int32)
+        draws = rng.integers(0, k, size=(b, k))
+        flat = (np.arange(b, dtype=np.int64)[:, None] * k + draws).ravel()
+        counts = np.bincount(flat, minlength=b * k).reshape(b, k).astype(np.int32)
+        yield counts if blocks is None else counts[:, blocks]
 
 
 @dataclass
@@ -118,7 +165,9 @@ class Replicates:
     micro_auprc_reps: np.ndarray
 
 
-def replicates(y: np.ndarray, scores: np.ndarray, n_boot: int, seed: int) -> Replicates:
+def replicates(
+    y: np.ndarray, scores: np.ndarray, n_boot: int, seed: int, blocks: np.ndarray | None = None
+) -> Replicates:
     """Per-task and micro AUROC/AUPRC with ``n_boot`` paired bootstrap replicates.
 
     Parameters
@@ -129,6 +178,8 @@ def replicates(y: np.ndarray, scores: np.ndarray, n_boot: int, seed: int) -> Rep
         float, shape (N, T).
     n_boot : int
     seed : int
+    blocks : numpy.ndarray, optional
+        int64 (N,) genomic block of each window (:func:`genomic_blocks`); None = i.i.d. windows.
     """
     y = np.asarray(y) > 0
     n, t = y.shape
@@ -137,7 +188,7 @@ def replicates(y: np.ndarray, scores: np.ndarray, n_boot: int, seed: int) -> Rep
     reps = np.full((2, t, n_boot), np.nan, dtype=np.float32)
     micro_reps = np.full((2, n_boot), np.nan, dtype=np.float32)
     done = 0
-    for w in bootstrap_weights(n, n_boot, seed):
+    for w in bootstrap_weights(n, n_boot, seed, blocks):
         b = len(w)
         for j in range(t):
             reps[0, j, done : done + b], reps[1, j, done : done + b] = weighted_auroc_auprc(y[:, j], scores[:, j], w)
@@ -194,13 +245,49 @@ METRIC_COLUMNS = [
     "auprc",
     "auprc_lo",
     "auprc_hi",
+    "ece",
     "reason",
 ]
 
 
-def task_table(y: np.ndarray, reps: Replicates, tasks: list[str], level: float) -> pd.DataFrame:
-    """metrics.tsv rows: one per task, NaN metrics with a reason where undefined."""
+def calibration_error(y: np.ndarray, probs: np.ndarray, n_bins: int = ECE_BINS) -> float:
+    """Expected calibration error of one task: sum over bins of (bin share) x |mean prob - fraction positive|.
+
+    Bins are ``n_bins`` equal-width intervals of the predicted probability,
+    ``[k/n_bins, (k+1)/n_bins)``, the last one closed at 1. At the test split's
+    design prevalence (see the module docstring).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        0/1 (N,).
+    probs : numpy.ndarray
+        float (N,) predicted probabilities in [0, 1].
+
+    Returns
+    -------
+    float
+        In [0, 1]; NaN when N is 0.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    p = np.asarray(probs, dtype=np.float64)
+    if len(p) == 0:
+        return float("nan")
+    k = np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
+    gap = np.bincount(k, weights=p, minlength=n_bins) - np.bincount(k, weights=y, minlength=n_bins)
+    return float(np.abs(gap).sum() / len(p))
+
+
+def task_table(
+    y: np.ndarray, reps: Replicates, tasks: list[str], level: float, probs: np.ndarray | None = None
+) -> pd.DataFrame:
+    """metrics.tsv rows: one per task, NaN metrics with a reason where undefined.
+
+    ``probs`` (float (N, T)) gives each task's expected calibration error
+    (:func:`calibration_error`); NaN without it.
+    """
     y = np.asarray(y) > 0
+    ece = [calibration_error(y[:, j], probs[:, j]) if probs is not None else np.nan for j in range(y.shape[1])]
     n_pos = y.sum(axis=0)
     n_neg = len(y) - n_pos
     a_lo, a_hi = interval(reps.auroc_reps, level)
@@ -217,6 +304,7 @@ def task_table(y: np.ndarray, reps: Replicates, tasks: list[str], level: float) 
             "auprc": reps.auprc,
             "auprc_lo": p_lo,
             "auprc_hi": p_hi,
+            "ece": ece,
             "reason": [undefined_reason(int(p), int(n)) for p, n in zip(n_pos, n_neg)],
         },
         columns=METRIC_COLUMNS,

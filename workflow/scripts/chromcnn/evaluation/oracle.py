@@ -28,7 +28,7 @@ from chromcnn.evaluation.compare import ORACLE
 from chromcnn.io.atomic import write_json, write_tsv
 from chromcnn.io.batches import Batches
 from chromcnn.io.onehot import reverse_complement
-from chromcnn.io.split_h5 import read_meta
+from chromcnn.io.split_h5 import read_coords, read_meta
 
 PSEUDOCOUNT = 0.01
 
@@ -175,6 +175,7 @@ def evaluate(
     seed: int,
     level: float,
     batch_size: int = 4096,
+    block_bp: int | None = None,
 ) -> OracleResult:
     """Fit the oracle on the ``train`` split file and evaluate it on ``test``.
 
@@ -189,6 +190,8 @@ def evaluate(
         the same seed gives the same bootstrap replicates, so comparisons are paired.
     batch_size : int
         Windows scored at a time (memory: one batch of float32 one-hot plus its scores).
+    block_bp : int, optional
+        Genomic block of the bootstrap (``evaluate.block_bp``); None = i.i.d. windows.
     """
     tasks = read_meta(test)["tasks"]
     if read_meta(train)["tasks"] != tasks:
@@ -197,8 +200,9 @@ def evaluate(
     train_x, train_y = split_features(train, matrices, batch_size)
     test_x, y = split_features(test, matrices, batch_size)
     probs = fit_predict(train_x, train_y, test_x)
-    reps = ev.replicates(y, probs, n_boot, seed)
-    return OracleResult(probs, y, reps, ev.task_table(y, reps, tasks, level), tasks, len(train_y))
+    chrom, start, _ = read_coords(test)
+    reps = ev.replicates(y, probs, n_boot, seed, ev.genomic_blocks(chrom, start, block_bp))
+    return OracleResult(probs, y, reps, ev.task_table(y, reps, tasks, level, probs), tasks, len(train_y))
 
 
 def save(result: OracleResult, meta: dict, metrics: str, predictions: str, record: str) -> None:

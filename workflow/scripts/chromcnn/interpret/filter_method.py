@@ -20,6 +20,7 @@ from torch import nn
 
 from chromcnn.interpret import filters as flt
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 from chromcnn.io.atomic import write_json, write_tsv
 from chromcnn.io.split_h5 import sample_rows
 
@@ -39,7 +40,7 @@ FILTER_COLUMNS = [
     "threshold",
     "status",
 ]
-MATCH_COLUMNS = ["filter", "rank", "match_id", "match_name", "pvalue", "qvalue"]
+MATCH_COLUMNS = ["filter", *sp.MATCH_COLUMNS]
 
 
 @dataclass
@@ -53,6 +54,11 @@ class MotifSettings:
     qvalue: float = 0.05
     min_ic: float = 4.0
     min_mean_ic: float = 0.5
+    min_overlap: int = 6
+    min_target_coverage: float = 0.5
+    min_aligned_ic: float = 4.0
+    max_rank: int = 5
+    untrained_null: bool = True
     max_sequences: int = 20000
     influence_sequences: int = 2000
     batch_size: int = 256
@@ -63,13 +69,20 @@ class MotifSettings:
     def from_config(cls, motifs: dict, seed: int, threads: int) -> MotifSettings:
         """Settings from config.yaml's ``motifs:`` section, the run's seed and the job's threads."""
         keys = ("threshold_fraction", "min_sites", "pseudocount", "trim_ic", "qvalue", "min_ic", "min_mean_ic")
+        optional = ("min_overlap", "min_target_coverage", "min_aligned_ic", "max_rank", "untrained_null")
         return cls(
             **{k: motifs[k] for k in keys},
+            **{k: motifs[k] for k in optional if k in motifs},
             max_sequences=motifs["max_sequences"],
             influence_sequences=motifs["influence_sequences"],
             seed=seed,
             threads=threads,
         )
+
+    @property
+    def rule(self) -> sp.MatchRule:
+        """When a Tomtom hit counts (:class:`chromcnn.interpret.specificity.MatchRule`)."""
+        return sp.MatchRule(self.qvalue, self.max_rank, self.min_overlap, self.min_target_coverage, self.min_aligned_ic)
 
 
 sample_split = sample_rows
@@ -89,6 +102,8 @@ class FilterMotifs:
     ppms: dict[str, np.ndarray] = field(default_factory=dict)
     nsites: dict[str, int] = field(default_factory=dict)
     task_influence: pd.DataFrame | None = None
+    #: matches.tsv of the untrained model (the null); empty when not run.
+    untrained: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MATCH_COLUMNS))
 
 
 def extract(
@@ -124,20 +139,60 @@ def extract(
 
 
 def match(
-    ppms: dict[str, np.ndarray], db: mtf.MotifDatabase, qvalue: float, threads: int
+    ppms: dict[str, np.ndarray], db: mtf.MotifDatabase, background: np.ndarray, rule: sp.MatchRule, threads: int
 ) -> tuple[pd.DataFrame, dict[int, tuple[str, str, float]]]:
-    """Tomtom every filter PPM against ``db``: all matches under ``qvalue`` and each filter's best."""
-    names = list(ppms)
-    p, q = mtf.tomtom([ppms[k] for k in names], db.ppms, threads)
-    rows, best = [], {}
-    for i, name in enumerate(names):
-        f = int(name.removeprefix("filter"))
-        order = np.argsort(p[i], kind="stable")
-        j = order[0]
-        best[f] = (db.ids[j], db.names[j], float(q[i, j]))
-        for rank, j in enumerate(o for o in order if q[i, o] < qvalue):
-            rows.append([f, rank + 1, db.ids[j], db.names[j], float(p[i, j]), float(q[i, j])])
-    return pd.DataFrame(rows, columns=MATCH_COLUMNS), best
+    """Tomtom every filter PPM against ``db``: the matches ``rule`` counts and each filter's best.
+
+    A hit counts when q < ``rule.qvalue`` and its alignment passes the overlap and
+    information floors (:func:`chromcnn.interpret.specificity.aligned_matches`);
+    a filter's best is its best-aligned target by p-value (its q may be above the cut).
+    """
+    found, best = sp.aligned_matches(ppms, db.ids, db.names, db.ppms, background, rule, threads)
+    found.insert(0, "filter", [int(k.removeprefix("filter")) for k in found["query"]])
+    best = {int(k.removeprefix("filter")): v for k, v in best.items()}
+    return found[MATCH_COLUMNS], best
+
+
+def describe(
+    model: nn.Module,
+    layer: flt.FirstLayer,
+    x: np.ndarray,
+    background: np.ndarray,
+    db: mtf.MotifDatabase,
+    s: MotifSettings,
+    device: torch.device,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray, pd.DataFrame]:
+    """Sites, PPMs, diffuse-filter flags and database matches of one filter bank.
+
+    Returns
+    -------
+    (table, ppms, means, matches)
+        filters.tsv's columns but influence; trimmed PPMs by name; float (F,)
+        activation means; matches.tsv (:data:`MATCH_COLUMNS`).
+    """
+    table, ppms, means = extract(model, layer, x, background, s, device)
+    LOG.info("%d of %d filters have >= %d sites", len(ppms), layer.n_filters, s.min_sites)
+    mean_ic = table.ic / table["filter"].map(lambda f: ppms[f"filter{f}"].shape[1] if f"filter{f}" in ppms else 1)
+    diffuse = table.status.eq("ok") & ((table.ic < s.min_ic) | (mean_ic < s.min_mean_ic))
+    table.loc[diffuse, "status"] = f"diffuse (< {s.min_ic:g} bits or < {s.min_mean_ic:g} bits/column): not matched"
+    informative = {k: v for k, v in ppms.items() if table.status[int(k.removeprefix("filter"))] == "ok"}
+    matches, best = match(informative, db, background, s.rule, s.threads)
+    table["match_id"] = [best.get(f, ("", "", np.nan))[0] for f in table["filter"]]
+    table["match_name"] = [best.get(f, ("", "", np.nan))[1] for f in table["filter"]]
+    table["match_qvalue"] = [best.get(f, ("", "", np.nan))[2] for f in table["filter"]]
+    return table, ppms, means, matches
+
+
+def untrained_matches(
+    untrained: nn.Module, x: np.ndarray, background: np.ndarray, db: mtf.MotifDatabase, s: MotifSettings, device
+) -> pd.DataFrame:
+    """matches.tsv of an untrained model through the identical pipeline (no influence): the recovery null.
+
+    ``untrained`` is the architecture freshly initialised with the run's seed
+    (``torch.manual_seed(seed)`` then :func:`chromcnn.inference.model_file.build`).
+    """
+    untrained = untrained.eval().to(device)
+    return describe(untrained, flt.find_first_layer(untrained), x, background, db, s, device)[3]
 
 
 def analyse(
@@ -163,16 +218,7 @@ def analyse(
         (N, T) labels.
     """
     layer = flt.find_first_layer(model)
-    table, ppms, means = extract(model, layer, x, background, s, device)
-    LOG.info("%d of %d filters have >= %d sites", len(ppms), layer.n_filters, s.min_sites)
-    mean_ic = table.ic / table["filter"].map(lambda f: ppms[f"filter{f}"].shape[1] if f"filter{f}" in ppms else 1)
-    diffuse = table.status.eq("ok") & ((table.ic < s.min_ic) | (mean_ic < s.min_mean_ic))
-    table.loc[diffuse, "status"] = f"diffuse (< {s.min_ic:g} bits or < {s.min_mean_ic:g} bits/column): not matched"
-    informative = {k: v for k, v in ppms.items() if table.status[int(k.removeprefix("filter"))] == "ok"}
-    matches, best = match(informative, db, s.qvalue, s.threads)
-    table["match_id"] = [best.get(f, ("", "", np.nan))[0] for f in table["filter"]]
-    table["match_name"] = [best.get(f, ("", "", np.nan))[1] for f in table["filter"]]
-    table["match_qvalue"] = [best.get(f, ("", "", np.nan))[2] for f in table["filter"]]
+    table, ppms, means, matches = describe(model, layer, x, background, db, s, device)
     n_inf = min(len(x), s.influence_sequences)
     ok = [int(k.removeprefix("filter")) for k in ppms]
     d_loss, d_pred = flt.influence(
@@ -208,10 +254,12 @@ def counts(table: pd.DataFrame, s: MotifSettings) -> dict[str, int]:
 def write_outputs(result: FilterMotifs, status: dict, background: np.ndarray, out) -> None:
     """The method's files (:data:`chromcnn.interpret.methods.FILTERS`), each written atomically.
 
-    ``out`` has the output paths as attributes ``filters, meme, matches, influence, status``.
+    ``out`` has the output paths as attributes ``filters, meme, matches, untrained,
+    influence, status``.
     """
     mtf.write_meme(out.meme, result.ppms, background, result.nsites)
     write_tsv(result.matches, out.matches)
+    write_tsv(result.untrained, out.untrained)
     write_tsv(result.task_influence, out.influence)
     write_json(status, out.status)
     write_tsv(result.table, out.filters)

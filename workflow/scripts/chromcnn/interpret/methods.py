@@ -89,11 +89,12 @@ FILTERS = Method(
         "filters": "filters.tsv",
         "meme": "filters.meme",
         "matches": "matches.tsv",
+        "untrained": "untrained_matches.tsv",
         "influence": "influence.tsv",
         "status": "status.json",
     },
-    shared={"clusters": "clusters.tsv", "planted": "planted_recovery.tsv"},
-    report=("status", "meme", "clusters", "planted"),
+    shared={"clusters": "clusters.tsv", "planted": "planted_recovery.tsv", "specificity": "planted_specificity.tsv"},
+    report=("status", "meme", "clusters", "planted", "specificity"),
     root="results/motifs",
 )
 

@@ -11,9 +11,31 @@ import pandas as pd
 
 from chromcnn.errors import InputError
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 
 CLUSTER_COLUMNS = ["cluster", "label", "n_filters", "n_models", "models", "shared_by_all", "representative", "members"]
-PLANTED_COLUMNS = ["motif_id", "name", "model", "recovered", "n_filters", "filters", "best_qvalue"]
+PLANTED_COLUMNS = [
+    "motif_id",
+    "name",
+    "model",
+    "recovered",
+    "n_filters",
+    "filters",
+    "best_qvalue",
+    "best_rank",
+    "untrained_recovered",
+    "untrained_n_filters",
+]
+SPECIFICITY_COLUMNS = [
+    "model",
+    "weights",
+    "n_planted",
+    "n_recovered",
+    "recall",
+    "n_off_family",
+    "n_off_family_filters",
+    "off_family_ids",
+]
 
 
 @dataclass
@@ -25,15 +47,18 @@ class ModelMotifs:
     table: pd.DataFrame
     matches: pd.DataFrame
     ppms: dict[str, np.ndarray]
+    #: matches.tsv of the untrained model of the same architecture; None when it was not run.
+    untrained: pd.DataFrame | None = None
 
 
-def read_model_motifs(model: str, folder: str | Path, interpretable: bool) -> ModelMotifs:
-    """filters.tsv, matches.tsv and filters.meme of one model."""
+def read_model_motifs(model: str, folder: str | Path, interpretable: bool, untrained: bool = False) -> ModelMotifs:
+    """filters.tsv, matches.tsv and filters.meme of one model (and untrained_matches.tsv when ``untrained``)."""
     folder = Path(folder)
     table = pd.read_csv(folder / "filters.tsv", sep="\t", keep_default_na=True)
     matches = pd.read_csv(folder / "matches.tsv", sep="\t")
     ppms = mtf.read_meme(folder / "filters.meme") if (folder / "filters.meme").stat().st_size else {}
-    return ModelMotifs(model, interpretable, table, matches, ppms)
+    null = pd.read_csv(folder / "untrained_matches.tsv", sep="\t") if untrained and interpretable else None
+    return ModelMotifs(model, interpretable, table, matches, ppms, null)
 
 
 def informative_filters(models: list[ModelMotifs], min_ic: float) -> list[tuple[str, int, np.ndarray]]:
@@ -119,21 +144,28 @@ def read_planted(path: str | Path, db: mtf.MotifDatabase) -> pd.DataFrame:
     return table
 
 
-def planted_recovery(
-    planted: pd.DataFrame, models: list[ModelMotifs], qvalue: float, max_rank: int = 5
-) -> pd.DataFrame:
-    """For each planted motif and model: the filters that match it (q < ``qvalue``).
+def _hits(matches: pd.DataFrame, motif_id: str, rule: sp.MatchRule) -> pd.DataFrame:
+    keep = (matches.match_id == motif_id) & (matches.qvalue < rule.qvalue) & (matches["rank"] <= rule.max_rank)
+    return matches[keep]
 
-    The planted id must also be among a filter's ``max_rank`` best matches: JASPAR
-    holds several matrices per family (FOXA1/FOXA2/Foxo1, CEBPB/CEBPE/CEBPG), so the
+
+def planted_recovery(planted: pd.DataFrame, models: list[ModelMotifs], rule: sp.MatchRule) -> pd.DataFrame:
+    """For each planted motif and model: the filters that match it, trained and untrained.
+
+    A filter recovers a planted id when the match counts (matches.tsv holds only
+    hits whose alignment passes ``rule``'s floors), q < ``rule.qvalue``, and the
+    id is among the filter's ``rule.max_rank`` best counted matches: JASPAR holds
+    several matrices per family (FOXA1/FOXA2/Foxo1, CEBPB/CEBPE/CEBPG), so the
     planted one need not be first, but a CTCF filter whose 7th match is
-    GATA1::TAL1 at q 0.04 has not learned GATA1::TAL1.
+    GATA1::TAL1 at q 0.04 has not learned GATA1::TAL1. ``best_rank`` is the
+    planted id's best rank over those filters; ``untrained_*`` are the same
+    for the untrained model (NA when it was not run).
     """
     rows = []
     for motif in planted.itertuples():
         for m in models:
-            match = m.matches
-            hits = match[(match.match_id == motif.motif_id) & (match.qvalue < qvalue) & (match["rank"] <= max_rank)]
+            hits = _hits(m.matches, motif.motif_id, rule)
+            null = _hits(m.untrained, motif.motif_id, rule) if m.untrained is not None else None
             rows.append(
                 {
                     "motif_id": motif.motif_id,
@@ -143,6 +175,42 @@ def planted_recovery(
                     "n_filters": int(hits["filter"].nunique()),
                     "filters": ",".join(f"filter{f}" for f in sorted(hits["filter"].unique())),
                     "best_qvalue": float(hits.qvalue.min()) if len(hits) else np.nan,
+                    "best_rank": int(hits["rank"].min()) if len(hits) else pd.NA,
+                    "untrained_recovered": bool(len(null)) if null is not None else pd.NA,
+                    "untrained_n_filters": int(null["filter"].nunique()) if null is not None else pd.NA,
                 }
             )
     return pd.DataFrame(rows, columns=PLANTED_COLUMNS)
+
+
+def planted_specificity(
+    planted: pd.DataFrame, models: list[ModelMotifs], families: dict, rule: sp.MatchRule
+) -> pd.DataFrame:
+    """Per model (and its untrained null): recall and off-family matches (:func:`specificity.family_specificity`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SPECIFICITY_COLUMNS`; ``weights`` is ``trained`` or ``untrained``
+        (a row only when the untrained model was run); ``off_family_ids`` is
+        comma-separated.
+    """
+    rows = []
+    for m in models:
+        for weights, matches in (("trained", m.matches), ("untrained", m.untrained)):
+            if matches is None:
+                continue
+            r = sp.family_specificity(matches, list(planted.motif_id), families, rule, query="filter")
+            rows.append(
+                {
+                    "model": m.model,
+                    "weights": weights,
+                    "n_planted": r["n_planted"],
+                    "n_recovered": r["n_recovered"],
+                    "recall": r["recall"],
+                    "n_off_family": r["n_off_family"],
+                    "n_off_family_filters": r["n_off_family_queries"],
+                    "off_family_ids": ",".join(r["off_family_ids"]),
+                }
+            )
+    return pd.DataFrame(rows, columns=SPECIFICITY_COLUMNS)

@@ -14,9 +14,17 @@ end       int64 (N,)            half-open end
 ========  ====================  ==========================================
 
 Attributes: ``tasks``, ``genome``, ``genome_md5``, ``window``, ``split``,
-``format_version``, plus ``config_hash`` and ``provenance`` (JSON). Every
-reader checks ``format_version`` first, so a file from another release fails
-with one line that says to rebuild the data stage.
+``format_version``, ``row_order`` (``shuffled`` or ``genomic``) and
+``shuffle_seed``, plus ``config_hash`` and ``provenance`` (JSON). Every reader
+checks ``format_version`` first, so a file from another release fails with one
+line that says to rebuild the data stage.
+
+Format 2: rows are in a seeded random order (:func:`chromcnn.data.hdf5.write_split`),
+not in genomic order, so a streaming reader's contiguous blocks are not runs of
+neighbouring windows; row ``i`` of every dataset is the same window, so
+``chrom``/``start``/``end`` (:func:`read_coords`) say where each row lies.
+Every dataset is chunked by the same ``chunk_rows`` rows, so the writer can
+place whole chunks anywhere in the file, each written once.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import numpy as np
 from chromcnn.errors import InputError
 from chromcnn.io.atomic import StreamedOutput, temp_path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -99,6 +107,13 @@ def read_meta(path: str | Path) -> dict:
     return meta
 
 
+def read_coords(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """str (N,) chrom, int64 (N,) start and end of every row of a split file, in row order."""
+    with h5py.File(path, "r") as h5:
+        _check_version(h5, path)
+        return h5["chrom"].asstr()[:], h5["start"][:], h5["end"][:]
+
+
 def sample_rows(path: str | Path, n_max: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Up to ``n_max`` windows of a split: a seeded uniform sample, returned in a seeded random order.
 
@@ -160,6 +175,8 @@ class SplitWriter(StreamedOutput):
     The file is written under a temporary name and renamed into place by
     :meth:`close` with ``ok`` (or at the end of a ``with`` block without an
     exception). ``attrs`` are stored as given: pass ``format_version``.
+    Rows are either appended (:meth:`append`) or, after :meth:`reserve`,
+    written at given positions (:meth:`write_at`, whole chunks for efficiency).
     """
 
     def __init__(
@@ -180,10 +197,9 @@ class SplitWriter(StreamedOutput):
         self.x = self.h5.create_dataset(
             "x", (0, 4, window), np.uint8, maxshape=(None, 4, window), chunks=(chunk_rows, 4, window), **kw
         )
-        self.y = self.h5.create_dataset(
-            "y", (0, t), np.uint8, maxshape=(None, t), chunks=(max(chunk_rows, 1024), t), **kw
-        )
-        vec = {"maxshape": (None,), "chunks": (max(chunk_rows, 4096),), **kw}
+        # every dataset chunked by chunk_rows: a chunk placed anywhere is written once in each
+        self.y = self.h5.create_dataset("y", (0, t), np.uint8, maxshape=(None, t), chunks=(chunk_rows, t), **kw)
+        vec = {"maxshape": (None,), "chunks": (chunk_rows,), **kw}
         # fixed-length ASCII: variable-length strings live in HDF5's global heap, whose
         # cache grows with N (measured: +0.2 kB per row); read with h5["chrom"].asstr()
         name_len = max(1, chrom_len)
@@ -197,16 +213,28 @@ class SplitWriter(StreamedOutput):
 
     def append(self, x: np.ndarray, y: np.ndarray, chrom: list[str], start: np.ndarray, end: np.ndarray) -> None:
         """Append a block: x (b, 4, L) uint8, y (b, T) uint8, chrom/start/end (b,)."""
-        b = len(x)
-        lo, hi = self.n, self.n + b
+        lo, hi = self.n, self.n + len(x)
         for ds in (self.x, self.y, self.chrom, self.start, self.end):
             ds.resize(hi, axis=0)
+        self.write_at(lo, x, y, chrom, start, end)
+        self.n = hi
+
+    def reserve(self, n: int) -> None:
+        """Size every dataset to ``n`` rows, to be filled by :meth:`write_at`."""
+        for ds in (self.x, self.y, self.chrom, self.start, self.end):
+            ds.resize(n, axis=0)
+        self.n = n
+
+    def write_at(
+        self, lo: int, x: np.ndarray, y: np.ndarray, chrom: list[str], start: np.ndarray, end: np.ndarray
+    ) -> None:
+        """Write a block of rows at rows ``lo .. lo + b`` (inside the reserved size)."""
+        hi = lo + len(x)
         self.x[lo:hi] = x
         self.y[lo:hi] = y
         self.chrom[lo:hi] = np.array(chrom, dtype=f"S{self.chrom.dtype.itemsize}")
         self.start[lo:hi] = start
         self.end[lo:hi] = end
-        self.n = hi
 
     def _close_handles(self) -> None:
         self.h5.close()

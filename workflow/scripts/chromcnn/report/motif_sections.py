@@ -112,17 +112,39 @@ def shared(inp: ReportInputs) -> str:
     return render_block("shared", motifs=ctx, qvalue=inp.qvalue)
 
 
-def planted_context(recovery: pd.DataFrame) -> dict:
-    """Recovery of each planted motif per model (planted_recovery.tsv) and each model's rate."""
+def planted_context(recovery: pd.DataFrame, specificity: pd.DataFrame | None = None) -> dict:
+    """Recovery of each planted motif per model (planted_recovery.tsv), each model's rate, and specificity.
+
+    ``specificity`` (planted_specificity.tsv) gives one row per model and
+    weights: recall, off-family false positives and the untrained null.
+    """
     rate = recovery.groupby("model", sort=False).recovered.mean()
     grid = [
         {
             "motif": f"{motif_id} {name}",
-            "cells": [(r.recovered, r.filters, fmt(r.best_qvalue, 2)) for r in g.itertuples()],
+            "cells": [
+                (r.recovered, r.filters, fmt(r.best_qvalue, 2), "" if pd.isna(r.best_rank) else int(r.best_rank))
+                for r in g.itertuples()
+            ],
         }
         for (motif_id, name), g in recovery.groupby(["motif_id", "name"], sort=False)
     ]
-    return {"models": list(rate.index), "rates": [f"{v:.0%}" for v in rate.values], "grid": grid}
+    rows = []
+    if specificity is not None and len(specificity):
+        by = {(r.model, r.weights): r for r in specificity.itertuples()}
+        for model in dict.fromkeys(specificity.model):
+            t, u = by.get((model, "trained")), by.get((model, "untrained"))
+            rows.append(
+                {
+                    "model": model,
+                    "recall": f"{t.n_recovered}/{t.n_planted}" if t else "NA",
+                    "off_family": f"{t.n_off_family} ids ({t.n_off_family_filters} filters)" if t else "NA",
+                    "off_ids": str(t.off_family_ids) if t and isinstance(t.off_family_ids, str) else "",
+                    "null_recall": f"{u.n_recovered}/{u.n_planted}" if u else "not run",
+                    "null_off_family": f"{u.n_off_family} ids ({u.n_off_family_filters} filters)" if u else "not run",
+                }
+            )
+    return {"models": list(rate.index), "rates": [f"{v:.0%}" for v in rate.values], "grid": grid, "specificity": rows}
 
 
 def planted(inp: ReportInputs) -> str | None:
@@ -130,4 +152,5 @@ def planted(inp: ReportInputs) -> str | None:
     if not inp.has_planted:
         return None
     recovery = pd.read_csv(inp.method_files(METHOD, "planted"), sep="\t")
-    return render_block("planted", planted=planted_context(recovery), qvalue=inp.qvalue)
+    specificity = pd.read_csv(inp.method_files(METHOD, "specificity"), sep="\t")
+    return render_block("planted", planted=planted_context(recovery, specificity), qvalue=inp.qvalue)

@@ -194,18 +194,29 @@ def model_metrics(model: str, metrics_path: str, predictions_path: str) -> dict:
             "prevalence": f"{r.prevalence:.3f}",
             "auroc": ci(r.auroc, r.auroc_lo, r.auroc_hi),
             "auprc": ci(r.auprc, r.auprc_lo, r.auprc_hi),
+            "ece": fmt(getattr(r, "ece", float("nan")), 3),
             "reason": r.reason if isinstance(r.reason, str) else "",
         }
         for r in table.itertuples()
     ]
     return {
         "model": model,
+        "block_bp": meta.get("block_bp"),
+        "n_blocks": meta.get("n_blocks"),
         "tasks": tasks,
         "curves_png": fig.roc_pr(y, probs, meta["tasks"]),
         "calibration_png": calib,
         "ece": ece,
         "rc_average": meta.get("rc_average", False),
     }
+
+
+def block_label(block_bp: int | None, n_blocks: int | None) -> str:
+    """'1 Mb (12 blocks)', '100 kb' (count unknown), or '' for the i.i.d. bootstrap."""
+    if not block_bp:
+        return ""
+    size = f"{block_bp / 1e6:g} Mb" if block_bp >= 1_000_000 else f"{block_bp / 1e3:g} kb"
+    return f"{size} ({n_blocks} blocks)" if n_blocks else size
 
 
 def metrics(inp: ReportInputs) -> str:
@@ -217,6 +228,7 @@ def metrics(inp: ReportInputs) -> str:
         per_model.append(model_metrics(ORACLE_LABEL, inp.oracle["metrics"], inp.oracle["predictions"]))
     models = [r["model"] for r in rows if not r["oracle"]]
     ctx = {"summary": rows, "per_model": per_model, "best": models[0] if models else "", "oracle": bool(inp.oracle)}
+    ctx["block_bp"] = block_label(per_model[0]["block_bp"], per_model[0]["n_blocks"]) if per_model else ""
     return render_block("metrics", metrics=ctx)
 
 
