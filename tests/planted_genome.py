@@ -16,6 +16,7 @@ import numpy as np
 from chromcnn.config.settings import TrainSettings
 from chromcnn.data.hdf5 import SplitWriter
 from chromcnn.inference.model_file import header
+from chromcnn.io.split_h5 import FORMAT_VERSION
 from chromcnn.training.loop import fit
 from train_helpers import MOTIFS
 
@@ -78,7 +79,7 @@ def _write_split(root: Path, chrom: str, codes: np.ndarray, y: np.ndarray) -> st
     for k in range(4):
         x[:, k, :] = windows == k
     path = root / f"{SPLIT_OF[chrom]}.h5"
-    attrs = {"split": SPLIT_OF[chrom], "window": WINDOW, "format_version": 1, "genome": "planted"}
+    attrs = {"split": SPLIT_OF[chrom], "window": WINDOW, "format_version": FORMAT_VERSION, "genome": "planted"}
     writer = SplitWriter(path, TASKS, WINDOW, 64, "gzip", 1, attrs)
     writer.append(x, y, [chrom] * n, starts, starts + WINDOW)
     writer.close(True)
