@@ -127,3 +127,19 @@ def write_text(path: Path, text: str, compress: bool = False) -> Path:
     else:
         path.write_text(text)
     return path
+
+
+@pytest.fixture(scope="session")
+def planted(tmp_path_factory):
+    """A planted genome, its splits and a deepbind model trained on it (tests/planted_genome.py)."""
+    from planted_genome import planted_fixture
+
+    return planted_fixture(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def planted_model(planted):
+    """That model, loaded (chromcnn.inference.load)."""
+    from chromcnn.inference import load
+
+    return load(planted.model)

@@ -11,38 +11,26 @@ import pyBigWig
 import pytest
 import torch
 from chromcnn.errors import InputError
-from chromcnn.inference import load
 from chromcnn.inference.cli import main
 from chromcnn.inference.scoring import predict_bed, predict_fasta
 from chromcnn.inference.tracks import write_tracks
 from chromcnn.inference.variants import score_vcf
 from conftest import ROOT
-from planted_genome import planted_fixture
 
 torch.set_num_threads(1)
 VCF_HEAD = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
 
 
-@pytest.fixture(scope="session")
-def planted(tmp_path_factory):
-    return planted_fixture(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def model(planted):
-    return load(planted.model)
-
-
-def test_bigwig_values_match_the_table_at_the_same_positions(planted, model, tmp_path):
+def test_bigwig_values_match_the_table_at_the_same_positions(planted, planted_model, tmp_path):
     (tmp_path / "r.bed").write_text("chrC\t1000\t1400\nchrC\t49900\t50100\nchrC\t1300\t1700\n")
-    outputs = {t: str(tmp_path / "tracks" / f"{t}.bw") for t in model.tasks}
-    s = write_tracks(model, planted.fasta, outputs, bed=str(tmp_path / "r.bed"), stride=37)
+    outputs = {t: str(tmp_path / "tracks" / f"{t}.bw") for t in planted_model.tasks}
+    s = write_tracks(planted_model, planted.fasta, outputs, bed=str(tmp_path / "r.bed"), stride=37)
     assert s["intervals"] == 2 and s["bp"] == 900  # overlapping regions merged
     centres = [c for lo, hi in ((1000, 1700), (49900, 50100)) for c in range(lo + 18, hi, 37)]
     (tmp_path / "c.bed").write_text("".join(f"chrC\t{c}\t{c + 1}\n" for c in centres))
-    predict_bed(model, str(tmp_path / "c.bed"), planted.fasta, str(tmp_path / "c.tsv"))
+    predict_bed(planted_model, str(tmp_path / "c.bed"), planted.fasta, str(tmp_path / "c.tsv"))
     table = pd.read_csv(tmp_path / "c.tsv", sep="\t")
-    for t in model.tasks:
+    for t in planted_model.tasks:
         with pyBigWig.open(outputs[t]) as bw:
             assert bw.chroms() == {"chrC": 50100}
             got = np.array([bw.values("chrC", c, c + 1)[0] for c in centres])
@@ -63,34 +51,35 @@ def _fails(tmp_path, call, *pieces) -> str:
     return line
 
 
-def test_bad_inputs_give_one_line_with_file_line_and_fix(planted, model, tmp_path):
+def test_bad_inputs_give_one_line_with_file_line_and_fix(planted, planted_model, tmp_path):
     out = str(tmp_path / "out.tsv")
     fa = str(planted.fasta)
     bed = tmp_path / "ens.bed"
     bed.write_text("C\t100\t300\nC\t500\t700\n")  # Ensembl-style names against chrC
-    _fails(tmp_path, lambda: predict_bed(model, str(bed), fa, out), str(bed), "'C'", "'chrC'", "add the prefix")
+    _fails(tmp_path, lambda: predict_bed(planted_model, str(bed), fa, out), str(bed), "'C'", "'chrC'", "add the prefix")
     bed.write_text("chrC\t100\t300\nchrC\t50000\t50200\n")
-    _fails(tmp_path, lambda: predict_bed(model, str(bed), fa, out), f"{bed}:2:", "past the end of chrC")
+    _fails(tmp_path, lambda: predict_bed(planted_model, str(bed), fa, out), f"{bed}:2:", "past the end of chrC")
     bed.write_text("# nothing\n")
-    _fails(tmp_path, lambda: predict_bed(model, str(bed), fa, out), str(bed), "no regions")
+    _fails(tmp_path, lambda: predict_bed(planted_model, str(bed), fa, out), str(bed), "no regions")
     bed.write_text("chrC\t100\t1100\n")
-    _fails(tmp_path, lambda: predict_bed(model, str(bed), fa, out, resize="exact"), f"{bed}:1:", "1000 bp", "200 bp")
+    exact = lambda: predict_bed(planted_model, str(bed), fa, out, resize="exact")  # noqa: E731
+    _fails(tmp_path, exact, f"{bed}:1:", "1000 bp", "200 bp")
     fasta = tmp_path / "empty.fa"
     fasta.write_text("")
-    _fails(tmp_path, lambda: predict_fasta(model, str(fasta), out), str(fasta), "no sequences")
+    _fails(tmp_path, lambda: predict_fasta(planted_model, str(fasta), out), str(fasta), "no sequences")
     vcf = tmp_path / "v.vcf"
     vcf.write_text(VCF_HEAD + "chrC\t101\ta\tA\tC\t.\t.\t.\nchrC\t201\tb\tA\tG\t.\t.\t.\n")
-    line = _fails(tmp_path, lambda: score_vcf(model, str(vcf), fa, out), str(vcf), "REF alleles", "differ")
+    line = _fails(tmp_path, lambda: score_vcf(planted_model, str(vcf), fa, out), str(vcf), "REF alleles", "differ")
     assert any(f"first on line {n}:" in line for n in (3, 4))  # a real REF mismatch (chrC:101 or 201)
     vcf.write_text(VCF_HEAD)
-    _fails(tmp_path, lambda: score_vcf(model, str(vcf), fa, out), str(vcf), "no variant records")
+    _fails(tmp_path, lambda: score_vcf(planted_model, str(vcf), fa, out), str(vcf), "no variant records")
     vcf.write_text(VCF_HEAD + "chrC\t101\ta\tA\tC\t.\t.\t.\nchrC\tx12\tb\tA\tG\t.\t.\t.\n")
-    _fails(tmp_path, lambda: score_vcf(model, str(vcf), fa, out), f"{vcf}:4:", "malformed VCF record", "POS")
+    _fails(tmp_path, lambda: score_vcf(planted_model, str(vcf), fa, out), f"{vcf}:4:", "malformed VCF record", "POS")
     vcf.write_text("chrC\t100\t300\n")  # a BED given as a VCF
-    _fails(tmp_path, lambda: score_vcf(model, str(vcf), fa, out), f"{vcf}:1:", "not a VCF")
+    _fails(tmp_path, lambda: score_vcf(planted_model, str(vcf), fa, out), f"{vcf}:1:", "not a VCF")
 
 
-def test_vcf_on_another_assembly_is_named(planted, model, tmp_path):
+def test_vcf_on_another_assembly_is_named(planted, planted_model, tmp_path):
     g_sizes = {"chr1": 248956422}  # an hg38 chr1 genome and an hg19 VCF (its ##contig lengths)
     (tmp_path / "g.fa").write_text(">chr1\n" + "A" * 60 + "\n")
     from chromcnn.inference import vcf as vcf_mod

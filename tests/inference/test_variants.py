@@ -7,27 +7,15 @@ import json
 import numpy as np
 import pandas as pd
 import pysam
-import pytest
 import torch
-from chromcnn.inference import load
 from chromcnn.inference.genome_reader import Genome
 from chromcnn.inference.variants import allele_windows, logit, score_vcf
 from chromcnn.inference.vcf import Allele
-from planted_genome import WINDOW, planted_fixture
+from planted_genome import WINDOW
 from train_helpers import MOTIFS
 
 torch.set_num_threads(1)
 HEADER = "##fileformat=VCFv4.2\n##contig=<ID=chrC>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-
-
-@pytest.fixture(scope="session")
-def planted(tmp_path_factory):
-    return planted_fixture(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def model(planted):
-    return load(planted.model)
 
 
 def base(planted, pos0: int) -> str:
@@ -59,9 +47,9 @@ def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float(np.mean(pos[:, None] > neg[None, :]) + 0.5 * np.mean(pos[:, None] == neg[None, :]))
 
 
-def test_destroying_variants_rank_above_neutral_ones_in_the_motifs_task(planted, model, tmp_path):
+def test_destroying_variants_rank_above_neutral_ones_in_the_motifs_task(planted, planted_model, tmp_path):
     truth = planted_vcf(planted, tmp_path / "v.vcf")
-    summary = score_vcf(model, str(tmp_path / "v.vcf"), planted.fasta, str(tmp_path / "v.tsv.gz"), top_k=0)
+    summary = score_vcf(planted_model, str(tmp_path / "v.vcf"), planted.fasta, str(tmp_path / "v.tsv.gz"), top_k=0)
     got = pd.read_csv(tmp_path / "v.tsv.gz", sep="\t").merge(truth[["id", "kind", "task"]], on="id")
     assert summary["scored"] == len(truth) and len(got) == len(truth)
     for t, task in enumerate("ABC"):
@@ -79,7 +67,7 @@ def test_destroying_variants_rank_above_neutral_ones_in_the_motifs_task(planted,
     )
 
 
-def test_records_are_split_skipped_and_streamed_in_chunks(planted, model, tmp_path):
+def test_records_are_split_skipped_and_streamed_in_chunks(planted, planted_model, tmp_path):
     g = Genome(planted.fasta)
     a, c = base(planted, 1000), base(planted, 2000)
     ref2 = g.sequence("chrC", 3000, 3003)
@@ -94,7 +82,7 @@ def test_records_are_split_skipped_and_streamed_in_chunks(planted, model, tmp_pa
     pysam.tabix_compress(str(tmp_path / "m.vcf"), str(tmp_path / "m.vcf.gz"))
     outs = []
     for name, chunk in (("m.vcf", 1024), ("m.vcf.gz", 1)):
-        s = score_vcf(model, str(tmp_path / name), g, str(tmp_path / f"{name}.tsv"), chunk=chunk, top_k=0)
+        s = score_vcf(planted_model, str(tmp_path / name), g, str(tmp_path / f"{name}.tsv"), chunk=chunk, top_k=0)
         assert s == {**s, "records": 4, "alleles": 4, "symbolic": 1, "unknown_chrom": 1, "scored": 3}
         outs.append(pd.read_csv(tmp_path / f"{name}.tsv", sep="\t"))
     pd.testing.assert_frame_equal(outs[0], outs[1])  # bgzip and plain, one chunk or many: the same table
@@ -116,10 +104,10 @@ def test_allele_windows_are_centred_and_indels_shift_the_right_flank(planted):
     assert alt[100:103].tolist() == [3, 3, 3] and np.array_equal(alt[103:], codes[3001:3098])
 
 
-def test_top_variants_carry_mutagenesis_of_the_broken_motif(planted, model, tmp_path):
+def test_top_variants_carry_mutagenesis_of_the_broken_motif(planted, planted_model, tmp_path):
     planted_vcf(planted, tmp_path / "v.vcf")
     top = tmp_path / "top.json"
-    score_vcf(model, str(tmp_path / "v.vcf"), planted.fasta, str(tmp_path / "v.tsv"), top_out=str(top), top_k=3)
+    score_vcf(planted_model, str(tmp_path / "v.vcf"), planted.fasta, str(tmp_path / "v.tsv"), top_out=str(top), top_k=3)
     record = json.loads(top.read_text())
     assert record["tasks"] == ["A", "B", "C"] and record["counts"]["scored"] > 0
     for t, task in enumerate("ABC"):
