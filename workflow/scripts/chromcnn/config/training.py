@@ -216,7 +216,7 @@ def quantitative(base: dict, source: str | ConfigSources, lines: dict) -> dict:
         )
     out = {"task_type": "regression"}
     at = _at(source, lines, ("train", "monitor"))
-    if base["monitor"] == "valid_auprc" and at["line"] is None:
+    if base["monitor"] == "valid_auprc" and not _set_by_user(source, lines, ("train", "monitor")):
         out["monitor"] = "valid_pearson"
     elif base["monitor"] not in MONITORS["regression"]:
         raise InputError(
@@ -225,6 +225,14 @@ def quantitative(base: dict, source: str | ConfigSources, lines: dict) -> dict:
             **at,
         )
     return out
+
+
+def _set_by_user(source: str | ConfigSources, lines: dict, key: tuple[str, ...]) -> bool:
+    """Whether a config file (or ``--config``) sets ``key`` itself, not the schema's default."""
+    if isinstance(source, ConfigSources):
+        on_cli = any(key[:n] in source.cli_keys for n in range(1, len(key) + 1))
+        return on_cli or any(key in source.lines.get(f, {}) for f in source.files)
+    return key in lines
 
 
 def check_task_type(settings: TrainSettings, source: str | ConfigSources, lines: dict, mode: str = "binary") -> None:
