@@ -59,3 +59,22 @@ def test_no_skill_interval_contains_zero():
     y, pred = rng.normal(size=(500, 1)), rng.normal(size=(500, 1))
     table = regression_table(y, regression_replicates(y, pred, 200, seed=1), ["A"], 0.95)
     assert table.pearson_lo[0] < 0 < table.pearson_hi[0] and table.spearman_lo[0] < 0 < table.spearman_hi[0]
+
+
+def test_compare_ranks_signal_models_by_pearson_and_lower_mse_wins(tmp_path):
+    from chromcnn.evaluation.compare import compare
+    from chromcnn.evaluation.regression import save_regression
+
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(800, 2))
+    preds = {"poor-s1": y + 2.0 * rng.normal(size=y.shape), "good-s1": y + 0.5 * rng.normal(size=y.shape)}
+    paths = []
+    for name, pred in preds.items():
+        reps = regression_replicates(y, pred, 200, seed=1)
+        paths.append(str(tmp_path / f"{name}.npz"))
+        save_regression(paths[-1], reps, y, pred, {"tasks": ["A", "B"], "bootstrap": 200, "seed": 1, "block_bp": 0})
+    summary, comparison = compare(list(preds), paths, 0.95)
+    assert summary.model.tolist() == ["good-s1", "poor-s1"] and summary.macro_pearson.iloc[0] > 0.85
+    macro = comparison[comparison.task == "macro"].set_index("metric")
+    assert (macro.winner == "good-s1").all()  # MSE: good-s1's is the smaller (difference < 0), and it wins
+    assert macro.loc["mse", "difference"] < 0 and macro.loc["pearson", "difference"] > 0

@@ -16,14 +16,18 @@ what predicting its mean achieves.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from chromcnn.evaluation.metrics import bootstrap_p, bootstrap_weights, interval, macro
+from chromcnn.io.atomic import atomic_path
 
 METRICS = ("pearson", "spearman", "mse")
+#: metrics where the lower value is the better one.
+LOWER_IS_BETTER = ("mse",)
 
 
 def weighted_pearson(y: np.ndarray, pred: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -181,3 +185,24 @@ def regression_differences(
                 }
             )
     return rows
+
+
+def save_regression(path: str, reps: RegressionReplicates, y: np.ndarray, pred: np.ndarray, meta: dict) -> None:
+    """predictions.npz of a signal-mode model: ``y``, ``probs`` (the predictions, float32 (N, T)),
+    ``meta``, ``target_mode`` = ``signal``, and per metric ``{m}`` (T,) and ``{m}_reps`` (T, B)."""
+    arrays = {**{m: reps.point[m] for m in METRICS}, **{f"{m}_reps": reps.reps[m] for m in METRICS}}
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, y=np.asarray(y), probs=pred, meta=json.dumps(meta), target_mode="signal", **arrays)
+
+
+def is_regression(path: str) -> bool:
+    """Whether a predictions.npz holds regression replicates (:func:`save_regression`)."""
+    with np.load(path) as npz:
+        return "target_mode" in npz.files and str(npz["target_mode"]) == "signal"
+
+
+def load_regression(path: str) -> tuple[RegressionReplicates, np.ndarray, np.ndarray, dict]:
+    """Inverse of :func:`save_regression`: replicates, y, predictions, meta."""
+    with np.load(path) as npz:
+        reps = RegressionReplicates({m: npz[m] for m in METRICS}, {m: npz[f"{m}_reps"] for m in METRICS})
+        return reps, npz["y"], npz["probs"], json.loads(str(npz["meta"]))
