@@ -33,7 +33,11 @@ from chromcnn.config.training import (  # noqa: E402
 )
 from chromcnn.config import stages  # noqa: E402
 from chromcnn.config.tables import check_motif_inputs  # noqa: E402
-from chromcnn.config.targets import check_targets, signal_source, target_mode  # noqa: E402
+from chromcnn.config.targets import (
+    check_targets,
+    signal_source,
+    target_mode,
+)  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 # config.yaml is the default; a file given with --configfile stands alone (Snakemake would
@@ -190,7 +194,10 @@ def target_params():
     """encode_split's targets: None in binary mode, else ``targets`` with the bigWigs' labels."""
     if target_mode(config) != "signal":
         return None
-    return {**config["targets"], "labels": {t: signal_source(config, t)[0] for t in TASKS}}
+    return {
+        **config["targets"],
+        "labels": {t: signal_source(config, t)[0] for t in TASKS},
+    }
 
 
 def peak_sources():
