@@ -110,10 +110,10 @@ def across_seeds(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """seeds.tsv (per variant: mean and spread of the macro metrics over seeds) and
     variant_comparison.tsv (pairs of variants, resampling seeds and windows; empty with one seed
-    per variant). The oracle is left out: it has no seeds."""
+    per variant). The oracle is left out: it has no seeds. Signal-mode models get empty tables (not yet)."""
     models_paths = [(m, p) for m, p in zip(models, paths) if m != ORACLE]
     models, paths = [m for m, _ in models_paths], [p for _, p in models_paths]
-    if not models:
+    if not models or rg.is_regression(paths[0]):  # signal mode: seed tables not yet (empty, with headers)
         return pd.DataFrame(columns=stats.SEED_COLUMNS), pd.DataFrame(columns=stats.VARIANT_COLUMNS)
     loaded = load(models, paths)
     tasks = loaded[models[0]][3]["tasks"]
