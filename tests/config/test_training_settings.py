@@ -184,3 +184,23 @@ def test_a_variants_bad_hyperparameter_names_its_hparams_line(tmp_path):
     with pytest.raises(InputError, match=r"'fc' of 'basset' must be int") as err:
         resolve(config, "v-s1", ["A"], path, lines)
     assert str(err.value).startswith(f"{path}:10: ")
+
+
+def test_signal_mode_needs_a_bigwig_per_cell_type_and_a_centre_within_the_window(tmp_path):
+    from chromcnn.config.sources import ConfigSources
+    from chromcnn.config.targets import check_targets, signal_source
+
+    config, path, _ = signal_config(tmp_path, "architectures: [cnn]\n")
+    with pytest.raises(InputError) as err:
+        check_targets(config, ConfigSources([path], {}))
+    text = str(err.value)
+    assert text.startswith(f"{path}:") and "cell type 'A' has no coverage bigWig" in text
+    assert "cell_types.A: {peaks: ..., signal:" in text
+    config["cell_types"]["A"] = {"peaks": "a.bed", "signal": "a.bw", "signal_md5": None}
+    assert signal_source(config, "A") == ("a.bw", None)
+    check_targets(config)
+    config["targets"]["center"] = config["window"] + 1
+    with pytest.raises(InputError, match="targets.center 1001 is longer than the window"):
+        check_targets(config)
+    config["targets"]["mode"] = "binary"
+    check_targets(config)  # binary mode reads no bigWig
