@@ -60,6 +60,9 @@ P_NOISE_PEAK = 0.01  # fraction of extra peaks at random motif-free places
 DECOYS_PER_MB = 10  # instances of each motif outside elements
 BLACKLIST = [("chr1", 1_200_000, 1_212_000), ("chr2", 400_000, 405_000), ("chr3", 700_000, 703_000)]
 N_GAPS = {"chr1": [(0, 10_000), (2_000_000, 2_020_000)], "chr2": [(0, 10_000)], "chr3": [(990_000, 1_000_000)]}
+#: --signal: coverage per planted instance of each motif (CTCF: 1-2 instances, others 3-5)
+SIGNAL_STRENGTH = {"CTCF": 6.0, "GATA1::TAL1": 2.0, "SPI1": 2.5, "HNF4A": 2.0, "FOXA2": 1.5, "CEBPB": 1.5, "HNF1B": 2.0}
+SIGNAL_WIDTH, SIGNAL_BIN = 400, 20  # bp of each element's coverage bump, and its step
 COMPLEMENT = bytes.maketrans(b"ACGTacgt", b"TGCAtgca")
 
 
@@ -136,9 +139,13 @@ def plant(rng: np.random.Generator, seq: bytearray, pos: int, inst: bytes) -> No
 
 
 def build_genome(
-    rng: np.random.Generator, elements: list[Element], pwms: dict[str, np.ndarray]
+    rng: np.random.Generator, elements: list[Element], pwms: dict[str, np.ndarray], planted: dict | None = None
 ) -> tuple[dict[str, bytearray], dict]:
-    """Sequences with planted element motifs and decoys; returns counts per motif."""
+    """Sequences with planted element motifs and decoys; returns counts per motif.
+
+    ``planted`` (optional) receives ``(chrom, centre) -> {motif: instances}`` of every
+    element; filling it draws nothing from ``rng``, so the outputs do not change.
+    """
     counts = {m: {"in_elements": 0, "decoys": 0} for m in MOTIFS}
     seqs = {}
     for chrom, length in CHROMS.items():
@@ -146,7 +153,10 @@ def build_genome(
         seq = background(rng, length, [(e.centre - 150, e.centre + 150) for e in own])
         for e in own:
             for motif in e.motifs:
-                for _ in range(int(rng.integers(3, 6)) if motif != "CTCF" else int(rng.integers(1, 3))):
+                n_inst = int(rng.integers(3, 6)) if motif != "CTCF" else int(rng.integers(1, 3))
+                if planted is not None:
+                    planted.setdefault((e.chrom, e.centre), {})[motif] = n_inst
+                for _ in range(n_inst):
                     inst = sample_instance(rng, pwms[motif])
                     plant(rng, seq, e.centre + int(rng.integers(-90, 90 - len(inst))), inst)
                     counts[motif]["in_elements"] += 1
@@ -209,14 +219,55 @@ def _write_gz(path: Path, text: str) -> None:
         gz.write(text.encode())
 
 
-def write_demo(out_dir: str | Path, seed: int = SEED) -> None:
-    """Write genome.fa.gz, peaks/*.narrowPeak.gz, blacklist.bed and planted_motifs.tsv."""
+def element_levels(planted: dict, seed: int) -> dict[str, dict]:
+    """Per cell type, ``(chrom, centre) -> coverage level`` of every element.
+
+    The level is the sum, over the cell type's motifs planted in the element, of
+    instances x the motif's strength (:data:`SIGNAL_STRENGTH`), times log-normal noise
+    (sd 0.3), plus a small gamma background every element has. Drawn from its own
+    generator (``seed + 1``), so the binary demo's files do not change.
+    """
+    rng = np.random.default_rng(seed + 1)
+    out = {}
+    for cell, motifs in CELL_TYPES.items():
+        levels = {}
+        for key, inst in planted.items():
+            drive = sum(n * SIGNAL_STRENGTH[m] for m, n in inst.items() if m in motifs)
+            levels[key] = drive * float(rng.lognormal(0.0, 0.3)) + float(rng.gamma(1.0, 0.3))
+        out[cell] = levels
+    return out
+
+
+def write_signal(out: Path, planted: dict, seed: int) -> None:
+    """``signal/{cell}.bw``: per element a triangular bump of ``SIGNAL_WIDTH`` bp around its
+    centre, peak height = its level (:func:`element_levels`), in ``SIGNAL_BIN`` bp steps; no data elsewhere."""
+    import pyBigWig
+
+    (out / "signal").mkdir(parents=True, exist_ok=True)
+    half = SIGNAL_WIDTH // 2
+    offsets = np.arange(-half, half, SIGNAL_BIN)
+    shape = 1.0 - np.abs(offsets + SIGNAL_BIN / 2) / half
+    for cell, levels in element_levels(planted, seed).items():
+        bw = pyBigWig.open(str(out / "signal" / f"{cell}.bw"), "w")
+        bw.addHeader(list(CHROMS.items()))
+        for chrom in CHROMS:
+            for (c, centre), level in sorted(levels.items()):
+                if c == chrom:
+                    values = np.round(level * shape, 3).tolist()
+                    bw.addEntries(chrom, centre - half, values=values, span=SIGNAL_BIN, step=SIGNAL_BIN)
+        bw.close()
+
+
+def write_demo(out_dir: str | Path, seed: int = SEED, signal: bool = False) -> None:
+    """Write genome.fa.gz, peaks/*.narrowPeak.gz, blacklist.bed and planted_motifs.tsv;
+    with ``signal`` also signal/{cell}.bw (coverage that grows with the planted instances)."""
     out = Path(out_dir)
     (out / "peaks").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     pwms = load_matrices()
     elements = place_elements(rng)
-    seqs, counts = build_genome(rng, elements, pwms)
+    planted: dict = {}
+    seqs, counts = build_genome(rng, elements, pwms, planted)
     buf = io.StringIO()
     for chrom, seq in seqs.items():
         buf.write(f">{chrom}\n")
@@ -235,14 +286,17 @@ def write_demo(out_dir: str | Path, seed: int = SEED) -> None:
         n_el = sum(name in e.motifs for e in elements)
         lines.append(f"{mid}\t{name}\t{cells}\t{counts[name]['in_elements']}\t{counts[name]['decoys']}\t{n_el}\n")
     (out / "planted_motifs.tsv").write_text("".join(lines))
+    if signal:
+        write_signal(out, planted, seed)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", nargs="?", default="resources/demo")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--signal", action="store_true", help="also write signal/{cell}.bw coverage (pyBigWig)")
     args = parser.parse_args()
-    write_demo(args.out_dir, args.seed)
+    write_demo(args.out_dir, args.seed, signal=args.signal)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,9 @@ def test_data_config_is_the_data_stage_keys_only(tmp_path):
     cfg["download"]["retries"] = 9
     cfg["train"]["max_epochs"] = 2
     assert stages.data_config(cfg) == stages.data_config(check(write_config(tmp_path, BASE)))
+    assert cfg["targets"]["mode"] == "binary" and "targets" not in stages.data_config(cfg)  # binary hash unchanged
+    cfg["targets"]["mode"] = "signal"
+    assert stages.data_config(cfg)["targets"]["mode"] == "signal"  # signal mode rebuilds the data stage
 
 
 def test_seqgra_entry_and_definition_are_one_models(tmp_path):

@@ -47,12 +47,54 @@ def test_a_monitor_the_task_type_does_not_compute_is_rejected_with_its_line():
 
     with pytest.raises(InputError, match=r"c.yaml:7: train.monitor 'valid_auprc' does not exist for task_type "):
         check_monitor("regression", "valid_auprc", "c.yaml", 7)
-    with pytest.raises(InputError, match="Fix: set train.monitor to one of: valid_loss"):
+    with pytest.raises(InputError, match="Fix: set train.monitor to one of: valid_pearson, valid_mse, valid_loss"):
         check_monitor("regression", "valid_auroc")
     for task_type, monitors in MONITORS.items():
         for monitor in monitors:
             check_monitor(task_type, monitor)
     assert set(MONITORS["multi-label"]) == {"valid_auprc", "valid_auroc", "valid_loss"}
+
+
+def signal_config(tmp_path, train: str, targets: str = "targets: {mode: signal}\n"):
+    config, path, lines = parse(tmp_path, train)
+    text = open(path).read().replace("train:\n", targets + "train:\n", 1)
+    open(path, "w").write(text)
+    return validate_config(load_yaml(path), SCHEMA, path), path, key_lines(path)
+
+
+def test_signal_mode_trains_a_regression_monitored_by_pearson(tmp_path):
+    config, path, lines = signal_config(tmp_path, "architectures: [cnn]\n")
+    assert config["targets"] == {"mode": "signal", "center": 200, "transform": "log1p"}
+    settings = resolve(config, "cnn-s1", ["A"], path, lines)
+    assert (settings.task_type, settings.monitor) == ("regression", "valid_pearson")
+    config, path, lines = signal_config(tmp_path, "architectures: [cnn]\nmonitor: valid_mse\n")
+    assert resolve(config, "cnn-s1", ["A"], path, lines).monitor == "valid_mse"
+    config, path, lines = parse(tmp_path, "architectures: [cnn]\n")  # binary: unchanged defaults
+    assert config["targets"]["mode"] == "binary"
+    assert resolve(config, "cnn-s1", ["A"], path, lines).monitor == "valid_auprc"
+
+
+@pytest.mark.parametrize("monitor", ["valid_auprc", "valid_auroc"])
+def test_a_binary_only_monitor_in_signal_mode_is_a_parse_time_error_naming_its_line(tmp_path, monitor):
+    config, path, lines = signal_config(tmp_path, f"architectures: [cnn]\nmonitor: {monitor}\n")
+    with pytest.raises(InputError) as err:
+        resolve(config, "cnn-s1", ["A"], path, lines)
+    text = str(err.value)
+    assert text.startswith(f"{path}:{lines[('train', 'monitor')]}: train.monitor '{monitor}' is a binary-label metric")
+    assert "valid_pearson, valid_mse, valid_loss" in text
+
+
+def test_multi_class_in_signal_mode_is_rejected(tmp_path):
+    config, path, lines = signal_config(tmp_path, "architectures: [cnn]\ntask_type: multi-class\n")
+    with pytest.raises(InputError, match="'multi-class' needs 0/1 labels, but targets.mode 'signal'"):
+        resolve(config, "cnn-s1", ["A"], path, lines)
+
+
+def test_a_pearson_monitor_on_binary_labels_is_rejected():
+    from chromcnn.config.settings import check_monitor
+
+    with pytest.raises(InputError, match="'valid_pearson' does not exist for task_type 'multi-label'"):
+        check_monitor("multi-label", "valid_pearson")
 
 
 VARIANTS = """\
@@ -142,3 +184,23 @@ def test_a_variants_bad_hyperparameter_names_its_hparams_line(tmp_path):
     with pytest.raises(InputError, match=r"'fc' of 'basset' must be int") as err:
         resolve(config, "v-s1", ["A"], path, lines)
     assert str(err.value).startswith(f"{path}:10: ")
+
+
+def test_signal_mode_needs_a_bigwig_per_cell_type_and_a_centre_within_the_window(tmp_path):
+    from chromcnn.config.sources import ConfigSources
+    from chromcnn.config.targets import check_targets, signal_source
+
+    config, path, _ = signal_config(tmp_path, "architectures: [cnn]\n")
+    with pytest.raises(InputError) as err:
+        check_targets(config, ConfigSources([path], {}))
+    text = str(err.value)
+    assert text.startswith(f"{path}:") and "cell type 'A' has no coverage bigWig" in text
+    assert "cell_types.A: {peaks: ..., signal:" in text
+    config["cell_types"]["A"] = {"peaks": "a.bed", "signal": "a.bw", "signal_md5": None}
+    assert signal_source(config, "A") == ("a.bw", None)
+    check_targets(config)
+    config["targets"]["center"] = config["window"] + 1
+    with pytest.raises(InputError, match="targets.center 1001 is longer than the window"):
+        check_targets(config)
+    config["targets"]["mode"] = "binary"
+    check_targets(config)  # binary mode reads no bigWig

@@ -66,3 +66,32 @@ def test_genome_has_soft_masking_and_gaps():
     assert text.count(">") == len(demo.CHROMS)
     assert 0.1 < sum(c.islower() for c in seq) / len(seq) < 0.5
     assert seq.count("N") >= 20_000
+
+
+def test_demo_signal_grows_with_planted_instances(tmp_path):
+    """--signal: an element's central coverage follows instances x strength of the cell type's motifs."""
+    from chromcnn.data.signal import open_bigwig, window_sums
+
+    rng = np.random.default_rng(3)
+    planted = {}
+    for i in range(300):  # elements every 3 kb on chr2, 0-5 GATA1::TAL1 instances, some with SPI1
+        inst = {"GATA1::TAL1": int(rng.integers(0, 6))}
+        if i % 3 == 0:
+            inst["SPI1"] = 4  # not an erythroid motif: adds nothing to erythroid coverage
+        planted[("chr2", 5_000 + 3_000 * i)] = inst
+    demo.write_signal(tmp_path, planted, seed=1)
+    bw = open_bigwig(str(tmp_path / "signal" / "erythroid.bw"))
+    starts = np.array([c - 150 for _, c in planted])
+    sums, _, _, negative = window_sums(bw, "chr2", starts, 300, 200)
+    bw.close()
+    gata = np.array([p["GATA1::TAL1"] for p in planted.values()])
+    assert negative == 0 and np.corrcoef(np.log1p(sums), gata)[0, 1] > 0.8
+    assert sums[gata == 0].max() < sums[gata == 5].min()  # no instance: background only
+    spi1 = np.array(["SPI1" in p for p in planted.values()])
+    for k in range(6):  # SPI1 does not open erythroid chromatin
+        both = sums[(gata == k) & spi1].mean(), sums[(gata == k) & ~spi1].mean()
+        assert abs(both[0] - both[1]) < 0.5 * max(both) + 5
+    bw = open_bigwig(str(tmp_path / "signal" / "lymphoid.bw"))  # SPI1 does open lymphoid chromatin
+    lymph, _, _, _ = window_sums(bw, "chr2", starts, 300, 200)
+    bw.close()
+    assert lymph[spi1].mean() > 5 * lymph[~spi1].mean()

@@ -130,9 +130,9 @@ def test_training_row_is_the_saved_epoch_under_the_models_monitor():
         }
     )
     ctx = stage.training_context({"m-s1": h}, {"m-s1": {**SETTINGS, "monitor": "valid_loss"}})
-    assert ctx["rows"][0]["best_epoch"] == 2 and ctx["rows"][0]["valid_auroc"] == "0.650"
+    assert ctx["rows"][0]["best_epoch"] == 2 and ctx["rows"][0]["valid_score"] == "0.650"
     ctx = stage.training_context({"m-s1": h}, {"m-s1": {**SETTINGS, "monitor": "valid_auprc"}})
-    assert ctx["rows"][0]["best_epoch"] == 3 and ctx["rows"][0]["valid_auroc"] == "0.900"
+    assert ctx["rows"][0]["best_epoch"] == 3 and ctx["rows"][0]["valid_score"] == "0.900"
 
 
 def test_metrics(inp):

@@ -33,6 +33,11 @@ from chromcnn.config.training import (  # noqa: E402
 )
 from chromcnn.config import stages  # noqa: E402
 from chromcnn.config.tables import check_motif_inputs  # noqa: E402
+from chromcnn.config.targets import (
+    check_targets,
+    signal_source,
+    target_mode,
+)  # noqa: E402
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 # config.yaml is the default; a file given with --configfile stands alone (Snakemake would
@@ -82,6 +87,7 @@ DATA_HASH = config_hash(stages.data_config(config))
 MODELS = model_ids(config)
 try:
     check_names(config, SOURCES)
+    check_targets(config, SOURCES)
     SETTINGS = {m: resolve(config, m, TASKS, SOURCES) for m in MODELS}
     if any(s.task_type == "multi-class" for s in SETTINGS.values()):
         _at = SOURCES.at(("train", "task_type"))
@@ -162,6 +168,36 @@ def peak_md5_of(wildcards):
 def peak_input(wildcards):
     """Input function: a cell type's peak file when it is local, else nothing."""
     return local_input(peak_source_of(wildcards))
+
+
+def signal_source_of(wildcards):
+    return signal_source(config, wildcards.cell_type)[0]
+
+
+def signal_md5_of(wildcards):
+    return signal_source(config, wildcards.cell_type)[1]
+
+
+def signal_input(wildcards):
+    """Input function: a cell type's coverage bigWig when it is local, else nothing."""
+    return local_input(signal_source_of(wildcards))
+
+
+def signal_files():
+    """The downloaded bigWigs in task order (signal mode), else none (binary)."""
+    if target_mode(config) != "signal":
+        return []
+    return [f"resources/signal/{t}.bw" for t in TASKS]
+
+
+def target_params():
+    """encode_split's targets: None in binary mode, else ``targets`` with the bigWigs' labels."""
+    if target_mode(config) != "signal":
+        return None
+    return {
+        **config["targets"],
+        "labels": {t: signal_source(config, t)[0] for t in TASKS},
+    }
 
 
 def peak_sources():

@@ -61,6 +61,7 @@ rule encode_split:
         check="results/data/split_check.json",
         fasta=f"resources/genome/{GENOME}.fa",
         genome_provenance=f"resources/genome/{GENOME}.provenance.json",
+        signals=signal_files(),
     output:
         h5="results/data/{split}.h5",
     log:
@@ -80,5 +81,6 @@ rule encode_split:
         hdf5=setting("hdf5"),
         seed=setting("seed"),
         config_hash=DATA_HASH,
+        targets=target_params(),
     script:
         "../scripts/encode_split.py"

@@ -78,3 +78,28 @@ rule download_peaks:
         timeout_s=download_setting("timeout_s"),
     script:
         "../scripts/download_file.py"
+
+
+# targets.mode signal: one coverage bigWig per cell type, fetched or verified like the peaks.
+rule download_signal:
+    input:
+        signal_input,
+    output:
+        data="resources/signal/{cell_type}.bw",
+        provenance="resources/signal/{cell_type}.provenance.json",
+    log:
+        "logs/download/signal_{cell_type}.log",
+    conda:
+        "../envs/data.yaml"
+    resources:
+        mem_mb=500,
+        runtime=60,
+    params:
+        name=wildcard("cell_type"),
+        source=signal_source_of,
+        md5=signal_md5_of,
+        retries=download_setting("retries"),
+        backoff_s=download_setting("backoff_s"),
+        timeout_s=download_setting("timeout_s"),
+    script:
+        "../scripts/download_signal.py"

@@ -2,7 +2,9 @@
 
 import json
 
+from chromcnn.data.genome import fasta_index
 from chromcnn.data.hdf5 import write_split
+from chromcnn.data.signal import SignalTargets, check_signal_chroms
 from chromcnn.io.provenance import package_versions, read_provenance
 from chromcnn.runner import run
 
@@ -16,6 +18,15 @@ def main(smk, log):
         "config_hash": p.config_hash,
         "provenance": json.dumps({"packages": package_versions(), "genome": genome}),
     }
+    signal = None
+    if p.targets:  # targets.mode signal: check every bigWig's names before encoding
+        sizes = {e.name: e.length for e in fasta_index(smk.input.fasta)}
+        paths = dict(zip(p.targets["labels"], smk.input.signals))
+        for task, path in paths.items():
+            lacking = check_signal_chroms(path, task, sizes, label=p.targets["labels"][task])
+            if lacking:
+                log.warning("%s: no coverage on %s (their windows get 0)", task, ", ".join(lacking[:5]))
+        signal = SignalTargets(paths, p.targets["center"], p.targets["transform"])
     n = write_split(
         smk.input.windows,
         p.split,
@@ -28,7 +39,19 @@ def main(smk, log):
         attrs=attrs,
         threads=smk.threads,
         seed=p.seed,  # rows in a seeded random order (chromcnn.data.hdf5)
+        signal=signal,
     )
+    if signal is not None:
+        signal.close()
+        counts = signal.counts
+        for task in signal.tasks:
+            log.info(
+                "%s signal: %d bases read, %d without data and %d negative (both read as 0)",
+                task,
+                counts.bases[task],
+                counts.nan[task],
+                counts.negative[task],
+            )
     log.info("%s: %d examples written to %s", p.split, n, smk.output.h5)
 
 

@@ -3,6 +3,7 @@
 import torch
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
+from chromcnn.evaluation import regression as rg
 from chromcnn.inference import load
 from chromcnn.inference.device import pick_device
 from chromcnn.inference.predict import predict_split
@@ -33,10 +34,16 @@ def main(smk, log):
         log.warning(
             "%d bootstrap blocks of %s bp: intervals are unreliable; lower evaluate.block_bp", n_blocks, p.block_bp
         )
-    reps = ev.replicates(y, probs, p.bootstrap, p.seed, blocks)
-    table = ev.task_table(y, reps, tasks, p.ci, probs)
-    for row in table.itertuples():
-        log.info("%s: n_pos %d AUROC %.4f AUPRC %.4f %s", row.task, row.n_pos, row.auroc, row.auprc, row.reason)
+    if loaded.task_type == "regression":  # targets.mode signal: Pearson, Spearman, MSE
+        reps = rg.regression_replicates(y, probs, p.bootstrap, p.seed, blocks)
+        table = rg.regression_table(y, reps, tasks, p.ci)
+        for row in table.itertuples():
+            log.info("%s: Pearson %.4f Spearman %.4f MSE %.4f", row.task, row.pearson, row.spearman, row.mse)
+    else:
+        reps = ev.replicates(y, probs, p.bootstrap, p.seed, blocks)
+        table = ev.task_table(y, reps, tasks, p.ci, probs)
+        for row in table.itertuples():
+            log.info("%s: n_pos %d AUROC %.4f AUPRC %.4f %s", row.task, row.n_pos, row.auroc, row.auprc, row.reason)
     meta = {
         "model": p.model_id,
         "tasks": tasks,
@@ -53,7 +60,8 @@ def main(smk, log):
             outside_code(loaded.record.get("seqgra")),
         ),
     }
-    ev.save_replicates(smk.output.predictions, reps, y, probs, meta)
+    save = rg.save_regression if loaded.task_type == "regression" else ev.save_replicates
+    save(smk.output.predictions, reps, y, probs, meta)
     write_json(meta, smk.output.record)
     write_tsv(table, smk.output.metrics)
 

@@ -48,12 +48,8 @@ def main(smk, log):
             f"{p.model_id}: {err}; the last good epoch is kept in {out / 'checkpoints'}",
             "lower the learning rate or set a clipnorm in train.overrides",
         ) from None
-    log.info(
-        "best epoch %d: valid_auroc %.4f valid_auprc %.4f",
-        result["best_epoch"],
-        result["valid_auroc"],
-        result["valid_auprc"],
-    )
+    metrics = " ".join(f"{k} {v:.4f}" for k, v in result.items() if k.startswith("valid_"))
+    log.info("best epoch %d: %s", result["best_epoch"], metrics)
 
 
 run(snakemake, main)  # noqa: F821

@@ -19,7 +19,7 @@ from chromcnn.errors import InputError
 MONITORS = {
     "multi-label": ("valid_auprc", "valid_auroc", "valid_loss"),
     "multi-class": ("valid_auprc", "valid_auroc", "valid_loss"),
-    "regression": ("valid_loss",),
+    "regression": ("valid_pearson", "valid_mse", "valid_loss"),
 }
 
 
@@ -79,7 +79,7 @@ def check_monitor(task_type: str, monitor: str, path: str | None = None, line: i
 def monitor_value(row: dict, monitor: str) -> float:
     """The monitored metric of an epoch's row, signed so that larger is better."""
     value = row[monitor]
-    return -value if monitor.endswith("loss") else value
+    return -value if monitor.endswith(("loss", "mse")) else value
 
 
 def best_epoch(rows: list[dict], monitor: str) -> int:

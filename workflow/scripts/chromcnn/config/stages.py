@@ -17,6 +17,7 @@ this): adding a section to the schema means deciding here which stage reads it.
 - report: every model's evaluate and motifs hashes plus its own section.
 - inference: ``predict``, ``variants`` and ``tracks`` (each rule records its own section
   on top of the model's hash).
+- targets: ``targets`` (signal mode), part of the data hash only when not binary.
 - untracked: how inputs are fetched (retries, time-outs), not what they contain;
   the inputs' URLs, paths and md5s are tracked by the download rules.
 
@@ -48,6 +49,8 @@ MOTIFS_KEYS = ("motifs",)
 REPORT_KEYS = ("report",)
 INFERENCE_KEYS = ("predict", "variants", "tracks")  # using trained models on new inputs
 UNTRACKED_KEYS = ("download",)
+#: read by the data stage only when not binary (so a binary config's data hash is what it was).
+TARGET_KEYS = ("targets",)
 
 STAGE_KEYS = {
     "data": DATA_KEYS,
@@ -58,6 +61,7 @@ STAGE_KEYS = {
     "report": REPORT_KEYS,
     "inference": INFERENCE_KEYS,
     "untracked": UNTRACKED_KEYS,
+    "targets": TARGET_KEYS,
 }
 MODEL_SECTIONS = EVALUATE_KEYS + MOTIFS_KEYS  # sections a per-model hash may add
 
@@ -68,8 +72,22 @@ def pick(config: dict, keys: tuple[str, ...]) -> dict:
 
 
 def data_config(config: dict) -> dict:
-    """The part of a validated config that the data stage reads."""
-    return pick(config, DATA_KEYS)
+    """The part of a validated config that the data stage reads.
+
+    ``targets`` joins it only outside binary mode, and a cell type's unset ``signal`` /
+    ``signal_md5`` are left out, so binary configs hash as before quantitative targets.
+    """
+    out = pick(config, DATA_KEYS)
+    out["cell_types"] = {
+        name: {k: v for k, v in entry.items() if not (k.startswith("signal") and v is None)}
+        if isinstance(entry, dict)
+        else entry
+        for name, entry in out["cell_types"].items()
+    }
+    targets = config.get("targets") or {}
+    if targets.get("mode", "binary") != "binary":
+        out["targets"] = targets
+    return out
 
 
 def seqgra_entry(config: dict, name: str) -> dict[str, str]:

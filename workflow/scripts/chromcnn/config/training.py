@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from chromcnn import models
-from chromcnn.config.settings import TrainSettings, check_monitor
+from chromcnn.config.settings import MONITORS, TrainSettings, check_monitor
 from chromcnn.config.sources import ConfigSources
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
@@ -185,26 +185,70 @@ def resolve(
         )
     hparams = override.pop("hparams", {})
     base.update(override)
+    mode = config.get("targets", {}).get("mode", "binary")
+    if mode == "signal":
+        base.update(quantitative(base, source, lines))
     settings = TrainSettings(arch=arch, hparams=hparams, seed=seed, **base)
-    check_task_type(settings, source, lines)
+    check_task_type(settings, source, lines, mode)
     if name not in train["seqgra"]:
         check_buildable(settings, name, config, tasks, source, lines)
     return settings
 
 
-def check_task_type(settings: TrainSettings, source: str | ConfigSources, lines: dict) -> None:
-    """The data stage writes 0/1 labels: reject regression on them, and a monitor the task type lacks.
+def quantitative(base: dict, source: str | ConfigSources, lines: dict) -> dict:
+    """``targets.mode: signal``: the task type is regression, and the monitor one that exists for it.
+
+    ``train.task_type`` left at ``multi-label`` (the default) becomes ``regression``;
+    ``train.monitor`` left at its default (``valid_auprc``, not set in the user's file)
+    becomes ``valid_pearson``.
+
+    Raises
+    ------
+    InputError
+        ``multi-class`` (0/1 classes) or a binary-only monitor chosen in the user's file,
+        naming the key and its line.
+    """
+    if base["task_type"] == "multi-class":
+        raise InputError(
+            "train.task_type 'multi-class' needs 0/1 labels, but targets.mode 'signal' writes coverage",
+            "use task_type: regression (or leave the default) with targets.mode: signal",
+            **_at(source, lines, ("train", "task_type")),
+        )
+    out = {"task_type": "regression"}
+    at = _at(source, lines, ("train", "monitor"))
+    if base["monitor"] == "valid_auprc" and not _set_by_user(source, lines, ("train", "monitor")):
+        out["monitor"] = "valid_pearson"
+    elif base["monitor"] not in MONITORS["regression"]:
+        raise InputError(
+            f"train.monitor '{base['monitor']}' is a binary-label metric, but targets.mode is 'signal'",
+            f"set train.monitor to one of: {', '.join(MONITORS['regression'])}",
+            **at,
+        )
+    return out
+
+
+def _set_by_user(source: str | ConfigSources, lines: dict, key: tuple[str, ...]) -> bool:
+    """Whether a config file (or ``--config``) sets ``key`` itself, not the schema's default."""
+    if isinstance(source, ConfigSources):
+        on_cli = any(key[:n] in source.cli_keys for n in range(1, len(key) + 1))
+        return on_cli or any(key in source.lines.get(f, {}) for f in source.files)
+    return key in lines
+
+
+def check_task_type(settings: TrainSettings, source: str | ConfigSources, lines: dict, mode: str = "binary") -> None:
+    """The data stage writes 0/1 labels in binary mode: reject regression on them, and a monitor the task type lacks.
 
     Raises
     ------
     InputError
         Naming ``source`` and the line of ``train.task_type`` or ``train.monitor``.
     """
-    if settings.task_type == "regression":
+    if settings.task_type == "regression" and mode == "binary":
         raise InputError(
             "train.task_type 'regression' needs quantitative targets, but the data stage writes 0/1 labels "
             "(a regression loss on them would be reported as if it were a classifier)",
-            "use task_type: multi-label (0/1 labels per cell type) until quantitative targets are supported",
+            "use task_type: multi-label (0/1 labels per cell type), or targets.mode: signal with a "
+            "coverage bigWig per cell type (cell_types.<name>.signal)",
             **_at(source, lines, ("train", "task_type")),
         )
     at = _at(source, lines, ("train", "monitor"))

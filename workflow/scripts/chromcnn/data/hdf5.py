@@ -22,6 +22,7 @@ import numpy as np
 
 from chromcnn.data.encode import one_hot_windows
 from chromcnn.data.genome import fasta_index, load_codes
+from chromcnn.data.signal import SignalTargets
 from chromcnn.io.split_h5 import FORMAT_VERSION, SplitWriter
 from chromcnn.io.windows_table import read_tasks, read_windows
 
@@ -39,7 +40,7 @@ class _Shuffler:
         size = buffer_chunks * chunk_rows
         t = writer.y.shape[1]
         self.x = np.empty((size, 4, window), np.uint8)
-        self.y = np.empty((size, t), np.uint8)
+        self.y = np.empty((size, t), writer.y.dtype)
         self.chrom = np.empty(size, dtype=object)
         self.start = np.empty(size, np.int64)
         self.fill = 0
@@ -93,6 +94,7 @@ def write_split(
     threads: int = 1,
     seed: int | None = None,
     shuffle_chunks: int = 64,
+    signal: SignalTargets | None = None,
 ) -> int:
     """Encode the windows of one split into ``out_h5``.
 
@@ -119,6 +121,10 @@ def write_split(
         Seeds the row order (see the module docstring); None keeps genomic order.
     shuffle_chunks : int
         Chunks per shuffle buffer (memory: ``shuffle_chunks * chunk_rows * 4 * window`` bytes).
+    signal : SignalTargets, optional
+        ``targets.mode: signal``: ``y`` is float32 coverage of each window
+        (:mod:`chromcnn.data.signal`), read per block, and the file carries ``target_mode``
+        and the transform; None (binary, the default) writes uint8 labels and no new attributes.
 
     Returns
     -------
@@ -140,7 +146,10 @@ def write_split(
     chrom_len = max(len(name) for name in entries)
     attrs = {**base, **(attrs or {})}
     n = _count(windows_tsv, split, block_chunks * chunk_rows)
-    with SplitWriter(out_h5, tasks, window, chunk_rows, compression, level, attrs, chrom_len=chrom_len) as writer:
+    y_dtype = np.uint8 if signal is None else np.float32
+    if signal is not None and signal.tasks != tasks:
+        raise ValueError(f"signal tasks {signal.tasks} differ from {windows_tsv}'s {tasks}")
+    with SplitWriter(out_h5, tasks, window, chunk_rows, compression, level, attrs, chrom_len, y_dtype) as writer:
         rows = _Shuffler(writer, n, chunk_rows, shuffle_chunks, window, seed)
         for frame in read_windows(windows_tsv, chunksize=block_chunks * chunk_rows):
             frame = frame[frame["split"] == split]
@@ -153,7 +162,10 @@ def write_split(
                     cache = (chrom, load_codes(fasta, entries[chrom]))
                 starts = part["start"].to_numpy(np.int64)
                 x = one_hot_windows(cache[1], starts, window, out=buffer[: len(starts)], threads=threads)
-                y = part[tasks].to_numpy(np.uint8)
+                y = part[tasks].to_numpy(np.uint8) if signal is None else signal(chrom, starts, window)
                 rows.add(x, y, chrom, starts)
         rows.flush()
+        if signal is not None:
+            for key, value in signal.attrs().items():
+                writer.h5.attrs[key] = value
     return writer.n

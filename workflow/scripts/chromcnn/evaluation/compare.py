@@ -18,6 +18,7 @@ import pandas as pd
 
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
+from chromcnn.evaluation import regression as rg
 from chromcnn.evaluation import stats
 
 #: the row of the planted-motif oracle (:mod:`chromcnn.evaluation.oracle`); model ids are
@@ -39,7 +40,8 @@ def load(models: list[str], paths: list[str]) -> dict[str, tuple]:
     InputError
         Naming the predictions.npz whose labels, or bootstrap settings, differ from the first model's.
     """
-    loaded = {m: ev.load_replicates(path) for m, path in zip(models, paths)}
+    read = rg.load_regression if rg.is_regression(paths[0]) else ev.load_replicates
+    loaded = {m: read(path) for m, path in zip(models, paths)}
     first = loaded[models[0]]
     for model, path in zip(models, paths):
         y = loaded[model][1]
@@ -75,11 +77,15 @@ def compare(models: list[str], paths: list[str], level: float, method: str = "bh
     """
     loaded = load(models, paths)
     tasks = loaded[models[0]][3]["tasks"]
-    summary = pd.DataFrame([ev.summary_row(m, reps, level) for m, (reps, *_) in loaded.items()])
-    summary = summary.sort_values("macro_auroc", ascending=False, na_position="last")
+    signal = isinstance(loaded[models[0]][0], rg.RegressionReplicates)
+    row_of, differences = (
+        (rg.regression_summary, rg.regression_differences) if signal else (ev.summary_row, ev.paired_differences)
+    )
+    summary = pd.DataFrame([row_of(m, reps, level) for m, (reps, *_) in loaded.items()])
+    summary = summary.sort_values("macro_pearson" if signal else "macro_auroc", ascending=False, na_position="last")
     rows = []
     for a, b in itertools.combinations(summary.model, 2):
-        rows += ev.paired_differences(a, loaded[a][0], b, loaded[b][0], tasks, level)
+        rows += differences(a, loaded[a][0], b, loaded[b][0], tasks, level)
     return summary, decide_winners(pd.DataFrame(rows, columns=COMPARISON_COLUMNS), method, level)
 
 
@@ -92,6 +98,10 @@ def decide_winners(comparison: pd.DataFrame, method: str, level: float) -> pd.Da
         oracle=(comparison.model_a == ORACLE) | (comparison.model_b == ORACLE),
     )
     frame = stats.decide(frame, ["metric", "family", "oracle"], method, level)
+    lower = frame.metric.isin(rg.LOWER_IS_BETTER) & (frame.winner != "tie")  # MSE: the smaller one wins
+    frame.loc[lower, "winner"] = np.where(
+        frame.winner[lower] == frame.model_a[lower], frame.model_b[lower], frame.model_a[lower]
+    )
     return frame[COMPARISON_COLUMNS]
 
 
@@ -100,10 +110,10 @@ def across_seeds(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """seeds.tsv (per variant: mean and spread of the macro metrics over seeds) and
     variant_comparison.tsv (pairs of variants, resampling seeds and windows; empty with one seed
-    per variant). The oracle is left out: it has no seeds."""
+    per variant). The oracle is left out: it has no seeds. Signal-mode models get empty tables (not yet)."""
     models_paths = [(m, p) for m, p in zip(models, paths) if m != ORACLE]
     models, paths = [m for m, _ in models_paths], [p for _, p in models_paths]
-    if not models:
+    if not models or rg.is_regression(paths[0]):  # signal mode: seed tables not yet (empty, with headers)
         return pd.DataFrame(columns=stats.SEED_COLUMNS), pd.DataFrame(columns=stats.VARIANT_COLUMNS)
     loaded = load(models, paths)
     tasks = loaded[models[0]][3]["tasks"]

@@ -7,7 +7,8 @@ Layout of ``results/data/{split}.h5`` (filled from ``windows.tsv.gz`` by
 dataset   dtype, shape          meaning
 ========  ====================  ==========================================
 x         uint8 (N, 4, L)       one-hot A, C, G, T; other bases all-zero
-y         uint8 (N, T)          binary labels
+y         uint8 (N, T)          binary labels (``target_mode`` absent or ``binary``)
+y         float32 (N, T)        ``target_mode`` ``signal``: transformed central coverage
 chrom     ASCII str (N,)        chromosome (fixed length; ``.asstr()``)
 start     int64 (N,)            0-based start
 end       int64 (N,)            half-open end
@@ -15,7 +16,9 @@ end       int64 (N,)            half-open end
 
 Attributes: ``tasks``, ``genome``, ``genome_md5``, ``window``, ``split``,
 ``format_version``, ``row_order`` (``shuffled`` or ``genomic``) and
-``shuffle_seed``, plus ``config_hash`` and ``provenance`` (JSON). Every reader
+``shuffle_seed``, in signal mode ``target_mode``, ``target_transform``, ``target_center``
+and the per-task counts ``signal_bases``, ``signal_nan``, ``signal_negative``
+(:mod:`chromcnn.data.signal`), plus ``config_hash`` and ``provenance`` (JSON). Every reader
 checks ``format_version`` first, so a file from another release fails with one
 line that says to rebuild the data stage.
 
@@ -189,6 +192,7 @@ class SplitWriter(StreamedOutput):
         level: int,
         attrs: dict,
         chrom_len: int = 32,
+        y_dtype: type = np.uint8,
     ) -> None:
         self.path = Path(path)
         self.tmp = temp_path(self.path)
@@ -198,7 +202,7 @@ class SplitWriter(StreamedOutput):
             "x", (0, 4, window), np.uint8, maxshape=(None, 4, window), chunks=(chunk_rows, 4, window), **kw
         )
         # every dataset chunked by chunk_rows: a chunk placed anywhere is written once in each
-        self.y = self.h5.create_dataset("y", (0, t), np.uint8, maxshape=(None, t), chunks=(chunk_rows, t), **kw)
+        self.y = self.h5.create_dataset("y", (0, t), y_dtype, maxshape=(None, t), chunks=(chunk_rows, t), **kw)
         vec = {"maxshape": (None,), "chunks": (chunk_rows,), **kw}
         # fixed-length ASCII: variable-length strings live in HDF5's global heap, whose
         # cache grows with N (measured: +0.2 kB per row); read with h5["chrom"].asstr()
@@ -212,7 +216,7 @@ class SplitWriter(StreamedOutput):
         self.n = 0
 
     def append(self, x: np.ndarray, y: np.ndarray, chrom: list[str], start: np.ndarray, end: np.ndarray) -> None:
-        """Append a block: x (b, 4, L) uint8, y (b, T) uint8, chrom/start/end (b,)."""
+        """Append a block: x (b, 4, L) uint8, y (b, T) (the file's y dtype), chrom/start/end (b,)."""
         lo, hi = self.n, self.n + len(x)
         for ds in (self.x, self.y, self.chrom, self.start, self.end):
             ds.resize(hi, axis=0)

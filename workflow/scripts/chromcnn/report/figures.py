@@ -79,13 +79,14 @@ def gc_histograms(gc: dict) -> str:
 
 
 def training_curves(histories: dict[str, pd.DataFrame]) -> str:
-    """Validation loss and AUROC per epoch for every model."""
+    """Validation loss and AUROC (signal mode: Pearson) per epoch for every model."""
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
     for name, h in histories.items():
         axes[0].plot(h.epoch, h.train_loss, marker=".", label=name)
         axes[1].plot(h.epoch, h.valid_loss, marker=".", label=name)
-        axes[2].plot(h.epoch, h.valid_auroc, marker=".", label=name)
-    for ax, title in zip(axes, ["train loss", "valid loss", "valid macro AUROC"]):
+        axes[2].plot(h.epoch, h["valid_pearson" if "valid_pearson" in h else "valid_auroc"], marker=".", label=name)
+    signal = any("valid_pearson" in h for h in histories.values())
+    for ax, title in zip(axes, ["train loss", "valid loss", f"valid macro {'Pearson' if signal else 'AUROC'}"]):
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("epoch")
     axes[2].legend(fontsize=7)

@@ -17,6 +17,7 @@ from chromcnn.evaluation.stats import variant_of
 from chromcnn.report import figures as fig
 from chromcnn.report.inputs import ReportInputs, ci, fmt, read_json
 from chromcnn.report.render import render_block
+from chromcnn.report.signal_sections import is_signal, prediction_meta, signal_metrics
 
 
 def _first_status(inp: ReportInputs) -> dict:
@@ -62,7 +63,7 @@ def provenance_context(
 
 def provenance(inp: ReportInputs) -> str:
     """Section "Inputs and provenance"; outside code from each model's predictions.npz record."""
-    outside = {m: ev.load_replicates(path)[3].get("outside_code") for m, path in zip(inp.models, inp.predictions)}
+    outside = {m: prediction_meta(path).get("outside_code") for m, path in zip(inp.models, inp.predictions)}
     ctx = provenance_context(read_json(inp.qc), _first_status(inp), read_json(inp.composition), inp, outside)
     return render_block("provenance", provenance=ctx)
 
@@ -144,19 +145,21 @@ def training_context(histories: dict[str, pd.DataFrame], settings: dict) -> dict
         records = h.to_dict("records")
         best = best_epoch(records, s.get("monitor", "valid_auprc"))
         saved = h[h.epoch == best]
+        column = "valid_pearson" if "valid_pearson" in h else "valid_auroc"  # signal mode: Pearson
         rows.append(
             {
                 "model": m,
                 "epochs": len(h),
                 "best_epoch": best,
-                "valid_auroc": fmt(float(saved.valid_auroc.iloc[0])) if len(saved) else fmt(float("nan")),
+                "valid_score": fmt(float(saved[column].iloc[0])) if len(saved) else fmt(float("nan")),
                 "converged": convergence_text(records, s),
                 "not_converged": bool(s) and not stopped_early(records, s),
                 "seconds": f"{h.seconds.sum():.0f}",
                 "settings": settings_text(s, m),
             }
         )
-    return {"png": fig.training_curves(histories), "rows": rows}
+    signal = any("valid_pearson" in h for h in histories.values())
+    return {"png": fig.training_curves(histories), "rows": rows, "score": "Pearson" if signal else "AUROC"}
 
 
 def training(inp: ReportInputs) -> str:
@@ -222,6 +225,9 @@ def block_label(block_bp: int | None, n_blocks: int | None) -> str:
 def metrics(inp: ReportInputs) -> str:
     """Section "Test metrics": the summary table (with the planted-motif oracle's row when the data
     has planted motifs), then each model's (and the oracle's) tasks, curves and calibration."""
+    if is_signal(inp):
+        meta = prediction_meta(inp.predictions[0])
+        return signal_metrics(inp, block_label(meta.get("block_bp"), meta.get("n_blocks")))
     rows = summary_rows(pd.read_csv(inp.summary, sep="\t"))
     per_model = [model_metrics(*args) for args in zip(inp.models, inp.metrics, inp.predictions)]
     if inp.oracle:
@@ -325,7 +331,8 @@ def comparison_context(
         }
         for r in macro.itertuples()
     ]
-    tasks = comp[(comp.task != "macro") & (comp.metric == "auroc")]
+    primary = "pearson" if "pearson" in set(comp.metric) else "auroc"  # signal mode: Pearson
+    tasks = comp[(comp.task != "macro") & (comp.metric == primary)]
     wins = tasks[tasks.winner != "tie"].groupby("winner").size().sort_values(ascending=False)
     models = sorted(set(comp.model_a) | set(comp.model_b))
     return {
@@ -333,7 +340,7 @@ def comparison_context(
         "wins": [{"model": m, "wins": int(n)} for m, n in wins.items()],
         "n_task_pairs": len(tasks),
         "n_uncorrected": int(((tasks.lo > 0) | (tasks.hi < 0)).sum()),
-        "forest_png": fig.comparison_forest(comp, "auroc"),
+        "forest_png": fig.comparison_forest(comp, primary),
         "budgets": budget_differences(models, settings or {}),
         **common,
     }

@@ -27,6 +27,8 @@ from chromcnn.io.atomic import atomic_path, write_text
 
 LOG = logging.getLogger(__name__)
 HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "lr", "seconds", "samples_per_s"]
+#: history.tsv of a regression (``targets.mode: signal``): its validation metrics, named for what they hold.
+REGRESSION_HISTORY_COLUMNS = [*HISTORY_COLUMNS[:3], "valid_pearson", "valid_mse", *HISTORY_COLUMNS[5:]]
 
 
 @dataclass
@@ -102,7 +104,8 @@ def publish(out: Path, state: State) -> None:
 
 def write_history(rows: list[dict], path: Path) -> None:
     """history.tsv as in the contract: one row per epoch, floats as ``%.6g``."""
-    lines = ["\t".join(HISTORY_COLUMNS)]
+    columns = REGRESSION_HISTORY_COLUMNS if rows and "valid_pearson" in rows[0] else HISTORY_COLUMNS
+    lines = ["\t".join(columns)]
     for row in rows:
-        lines.append("\t".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in HISTORY_COLUMNS))
+        lines.append("\t".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in columns))
     write_text("\n".join(lines) + "\n", path)

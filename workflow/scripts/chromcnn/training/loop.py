@@ -186,15 +186,8 @@ def run_epoch(run: Run, epoch: int) -> dict:
         "seconds": seconds,
         "samples_per_s": seen / seconds,
     }
-    LOG.info(
-        "epoch %d: train_loss %.4f valid_loss %.4f valid_auroc %.4f valid_auprc %.4f (%.0f samples/s)",
-        epoch,
-        train_loss,
-        row["valid_loss"],
-        row["valid_auroc"],
-        row["valid_auprc"],
-        row["samples_per_s"],
-    )
+    metrics = " ".join(f"{k} {v:.4f}" for k, v in row.items() if k.startswith("valid_"))
+    LOG.info("epoch %d: train_loss %.4f %s (%.0f samples/s)", epoch, train_loss, metrics, row["samples_per_s"])
     return row
 
 

@@ -12,6 +12,7 @@ from torch import nn
 
 from chromcnn.config.settings import TrainSettings
 from chromcnn.evaluation.metrics import weighted_auroc_auprc
+from chromcnn.evaluation.regression import weighted_pearson
 from chromcnn.inference.predict import predict_labelled
 from chromcnn.io.batches import Batches
 from chromcnn.models.losses import task_labels, task_scores
@@ -69,6 +70,23 @@ def summarise(scores: np.ndarray, y: np.ndarray, task_type: str = "multi-label")
     }
 
 
+def regression_summary(pred: np.ndarray, y: np.ndarray) -> dict:
+    """Macro (mean over tasks) Pearson correlation and MSE of float (N, T) predictions and targets.
+
+    A task with constant targets or predictions has no correlation and is skipped
+    (``valid_pearson`` is NaN when every task is); a Poisson model's outputs are
+    log-rates, so its Pearson is on that scale (a monotone view of the prediction).
+    """
+    y = np.asarray(y, np.float64)
+    pred = np.asarray(pred, np.float64)
+    r = [weighted_pearson(y[:, j], pred[:, j])[0] for j in range(y.shape[1])]
+    r = [v for v in r if np.isfinite(v)]
+    return {
+        "valid_pearson": float(np.mean(r)) if r else float("nan"),
+        "valid_mse": float(np.mean((y - pred) ** 2)),
+    }
+
+
 def validation_loss(
     loss_fn: nn.Module, logits: np.ndarray, y: np.ndarray, settings: TrainSettings, device: torch.device
 ) -> float:
@@ -97,9 +115,12 @@ def validate(
 ) -> dict:
     """Validation loss and macro AUROC / AUPRC of the whole split (``valid_loss``, ``valid_auroc``, ``valid_auprc``).
 
-    The loss is computed on ``device``, beside ``loss_fn``; AUROC / AUPRC are NaN for regression.
+    The loss is computed on ``device``, beside ``loss_fn``. A regression's row holds
+    ``valid_pearson`` and ``valid_mse`` instead (:func:`regression_summary`).
     """
     logits, y = predict_labelled(model, batches.epoch(0, 0, shuffle=False), device, bf16=settings.bf16)
     loss = validation_loss(loss_fn, logits, y, settings, device)
+    if settings.task_type == "regression":
+        return {"valid_loss": loss, **regression_summary(logits, y)}
     metrics = summarise(logits, y, settings.task_type)
     return {"valid_loss": loss, "valid_auroc": metrics["macro_auroc"], "valid_auprc": metrics["macro_auprc"]}
