@@ -27,7 +27,8 @@ def test_basset_learns_the_demo(tmp_path):
     history = pd.read_csv(tmp_path / "results/models/basset-s1/history.tsv", sep="\t")
     assert saved["valid"]["valid_auroc"] >= 0.9, history.to_string()
     assert history.valid_auroc.iloc[0] < saved["valid"]["valid_auroc"]  # it learned over epochs
-    assert saved["settings"]["lr"] == 0.001 and saved["settings"]["clipnorm"] == 0.5  # demo lr, published clip
+    assert saved["settings"]["lr"] == 0.003 and saved["settings"]["clipnorm"] == 0.5  # demo peak lr, published clip
+    assert saved["settings"]["schedule"] == "onecycle"  # the demo's one-cycle schedule (fewer epochs)
     assert saved["settings"]["hparams"] == {"first_activation": "exp"}
     metrics = pd.read_csv(tmp_path / "results/evaluation/basset-s1/metrics.tsv", sep="\t")
     assert (metrics.auroc > 0.85).all() and metrics.auroc.mean() >= 0.9, metrics.to_string()
