@@ -30,11 +30,13 @@ def one_pass_per_filter(model, layer, x, y, loss_fn, means, filters):
 @pytest.mark.parametrize(
     ("arch", "hparams"),
     [
-        ("basset", {"filters": (12, 8, 8), "fc": 16, "first_activation": "exp"}),
+        ("basset", {"filters": (12, 8, 8), "fc": 16, "first_activation": "exp"}),  # analytic shortcut
+        ("deepsea", {"filters": (12, 8, 8)}),  # analytic shortcut through pooling and dropout
         ("rc_cnn", {"filters": 6, "kernels": (21, 5, 3)}),  # reverse-complement filters: both strands ablated
     ],
 )
-def test_batched_influence_equals_one_pass_per_filter(arch, hparams):
+@pytest.mark.parametrize("analytic", [True, False])
+def test_batched_influence_equals_one_pass_per_filter(arch, hparams, analytic):
     torch.manual_seed(0)
     model = models.build(arch, 3, 300, **hparams).eval()
     layer = flt.find_first_layer(model)
@@ -45,10 +47,24 @@ def test_batched_influence_equals_one_pass_per_filter(arch, hparams):
     filters = [0, 2, 3, 5]
     loss_fn = torch.nn.BCEWithLogitsLoss()
     # 23 sequences in batches of 10 (10, 10, 3), 3 filters per pass: every chunking path runs
-    d_loss, d_pred = flt.influence(model, layer, x, y, loss_fn, means, filters, "cpu", batch_size=10, rows_per_pass=30)
+    d_loss, d_pred = flt.influence(
+        model, layer, x, y, loss_fn, means, filters, "cpu", batch_size=10, rows_per_pass=30, analytic=analytic
+    )
     ref_loss, ref_pred = one_pass_per_filter(model, layer, x, y, loss_fn, means, filters)
     assert np.isnan(d_loss[1]) and np.isnan(d_pred[4]).all()  # untested filters stay NaN
     for f in filters:
         assert d_loss[f] == pytest.approx(ref_loss[f], abs=1e-5)
         np.testing.assert_allclose(d_pred[f], ref_pred[f], atol=1e-6)
     assert max(abs(v) for v in ref_loss.values()) > 1e-4  # the ablations change the loss (10x the tolerance)
+
+
+def test_the_shortcut_applies_where_the_structure_allows_it():
+    from chromcnn.interpret.ablation import linear_successor
+
+    for arch, hparams, expected in [
+        ("basset", {"filters": (12, 8, 8)}, True),
+        ("deepsea", {"filters": (12, 8, 8)}, True),
+        ("rc_cnn", {"filters": 6, "kernels": (21, 5, 3)}, False),  # reverse-complement layer: general method
+    ]:
+        model = models.build(arch, 3, 300, **hparams)
+        assert (linear_successor(model, flt.find_first_layer(model)) is not None) is expected, arch
