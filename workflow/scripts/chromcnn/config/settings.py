@@ -52,6 +52,9 @@ class TrainSettings:
     compile: bool = False
     memory_budget_mb: float = 4096
     deterministic: bool = True
+    schedule: str = "plateau"
+    epoch_examples: int | None = None
+    bn_examples: int = 4096
 
     def key(self) -> str:
         """Hash identifying the run (a checkpoint from another run is not resumed)."""

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from chromcnn.interpret.ablation import influence_sums
 from chromcnn.io.onehot import reverse_complement
 from chromcnn.models.common import Exp
 
@@ -208,6 +209,34 @@ def replaced_by_mean(layer: FirstLayer, filter_index: int, mean: float) -> Itera
         handle.remove()
 
 
+@contextmanager
+def replaced_in_groups(layer: FirstLayer, filters: list[int], means: np.ndarray) -> Iterator[None]:
+    """Within the block, a batch of ``len(filters)`` equal groups has filter ``filters[g]`` set to its mean in group g.
+
+    The batch is ``len(filters)`` copies of the same ``n`` sequences, stacked; in copy ``g``
+    the activation of ``filters[g]`` (both strands for RC layers) becomes ``means[filters[g]]``.
+    """
+    idx = torch.as_tensor(filters, dtype=torch.long)
+    values = torch.as_tensor(np.asarray(means)[filters], dtype=torch.float32)
+
+    def hook(module, inputs, output):
+        g = len(filters)
+        out = output.clone()
+        view = out.view(g, out.shape[0] // g, *out.shape[1:])  # (G, n, C, L')
+        rows = torch.arange(g, device=out.device)
+        fill = values.to(out.device, out.dtype)[:, None, None].expand(g, view.shape[1], view.shape[3])
+        view[rows, :, idx.to(out.device)] = fill
+        if layer.rc:
+            view[rows, :, (2 * layer.n_filters - 1 - idx).to(out.device)] = fill
+        return out
+
+    handle = layer.hook.register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
 @torch.no_grad()
 def influence(
     model: nn.Module,
@@ -219,8 +248,19 @@ def influence(
     filters: list[int],
     device: torch.device,
     batch_size: int = 256,
+    rows_per_pass: int = 1024,
+    analytic: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Basset's filter influence on a sample of sequences.
+    """Basset's filter influence on a sample of sequences, many filters per forward pass.
+
+    With ``analytic`` (default) a model whose first layer is followed by pooling and a
+    plain convolution re-runs only the layers after that convolution
+    (:mod:`chromcnn.interpret.ablation`); the numbers are the same.
+
+    Each pass stacks copies of up to ``batch_size`` sequences, one per filter of a group
+    (about ``rows_per_pass`` rows in all), and sets one filter to its mean in each copy
+    (:func:`replaced_in_groups`): the same numbers as one pass per filter, in fewer, larger
+    passes.
 
     Parameters
     ----------
@@ -245,19 +285,28 @@ def influence(
     d_pred = np.full((layer.n_filters, y.shape[1]), np.nan)
     if len(x) == 0:
         return d_loss, d_pred
-
-    def run() -> tuple[float, torch.Tensor]:
-        loss, probs = 0.0, []
-        for i in range(0, len(x), batch_size):
-            out = model(x[i : i + batch_size].to(device)).float().cpu()
-            loss += float(loss_fn(out, y[i : i + batch_size])) * len(out)
-            probs.append(torch.sigmoid(out))
-        return loss / len(x), torch.cat(probs).mean(dim=0)
-
-    base_loss, base_prob = run()
-    for f in filters:
-        with replaced_by_mean(layer, f, float(means[f])):
-            loss, prob = run()
-        d_loss[f] = loss - base_loss
-        d_pred[f] = (base_prob - prob).numpy()
+    n_f = len(filters) + 1  # slot 0: intact
+    loss_sum, prob_sum = np.zeros(n_f), np.zeros((n_f, y.shape[1]))
+    for i in range(0, len(x), batch_size):
+        xb, yb = x[i : i + batch_size].to(device), y[i : i + batch_size]
+        sums = influence_sums(model, layer, xb, yb, loss_fn, means, filters, rows_per_pass) if analytic else None
+        if sums is not None:  # exact shortcut through the first layer's linear successor
+            loss_sum += sums[0]
+            prob_sum += sums[1]
+            continue
+        out = model(xb).float().cpu()
+        loss_sum[0] += float(loss_fn(out, yb)) * len(out)
+        prob_sum[0] += torch.sigmoid(out).sum(dim=0).double().numpy()
+        group = max(1, rows_per_pass // len(xb))
+        for j in range(0, len(filters), group):
+            chosen = filters[j : j + group]
+            with replaced_in_groups(layer, chosen, means):
+                out = model(xb.repeat(len(chosen), 1, 1)).float().cpu().view(len(chosen), len(xb), -1)
+            for g in range(len(chosen)):
+                loss_sum[1 + j + g] += float(loss_fn(out[g], yb)) * len(xb)
+                prob_sum[1 + j + g] += torch.sigmoid(out[g]).sum(dim=0).double().numpy()
+    loss_mean, prob_mean = loss_sum / len(x), prob_sum / len(x)
+    for k, f in enumerate(filters):
+        d_loss[f] = loss_mean[1 + k] - loss_mean[0]
+        d_pred[f] = prob_mean[0] - prob_mean[1 + k]
     return d_loss, d_pred

@@ -1,0 +1,88 @@
+"""Demo-speed training settings: one-cycle schedule, examples per epoch, BatchNorm examples, prefetch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from chromcnn import models
+from chromcnn.config.settings import TrainSettings
+from chromcnn.errors import InputError
+from chromcnn.inference.device import prefetch
+from chromcnn.io.batches import Batches
+from chromcnn.training.loop import fit
+from chromcnn.training.objective import make_scheduler, steps_per_epoch
+from train_helpers import toy_split
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    d = tmp_path_factory.mktemp("toy")
+    return str(toy_split(d / "train.h5", 600, seed=0)), str(toy_split(d / "valid.h5", 200, seed=1))
+
+
+def settings(**kw) -> TrainSettings:
+    base = {
+        "arch": "cnn",
+        "hparams": {"num_filters": 16, "kernel_size": 9},
+        "lr": 3e-3,
+        "batch_size": 32,
+        "max_epochs": 3,
+        "patience": 10,
+        "shift": 2,
+        "seed": 3,
+        "device": "cpu",
+    }
+    return TrainSettings(**{**base, **kw})
+
+
+def build(s: TrainSettings):
+    return lambda: models.build(s.arch, 3, 200, **s.hparams)
+
+
+def test_one_cycle_peaks_at_lr_and_ends_near_zero(toy, tmp_path):
+    s = settings(schedule="onecycle", max_epochs=3)
+    fit(build(s), *toy, tmp_path, s)
+    history = pd.read_csv(tmp_path / "history.tsv", sep="\t")
+    assert len(history) == 3
+    assert history.lr.iloc[0] > history.lr.iloc[-1] and history.lr.iloc[-1] < 1e-4  # annealed per batch
+    opt = torch.optim.Adam(models.build("cnn", 3, 200, **s.hparams).parameters(), lr=s.lr)
+    sched = make_scheduler(opt, s, 600)
+    lrs = []
+    for _ in range(steps_per_epoch(600, s) * s.max_epochs):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert max(lrs) == pytest.approx(s.lr, rel=1e-3) and lrs[0] < s.lr / 10
+
+
+def test_epoch_examples_caps_each_epoch_and_resumes_identically(toy, tmp_path):
+    s = settings(epoch_examples=200, schedule="onecycle")
+    assert steps_per_epoch(600, s) == 7  # ceil(200 / 32)
+    fit(build(s), *toy, tmp_path / "straight", s)
+    history = pd.read_csv(tmp_path / "straight" / "history.tsv", sep="\t")
+    full = settings(schedule="onecycle")
+    fit(build(full), *toy, tmp_path / "full", full)
+    history_full = pd.read_csv(tmp_path / "full" / "history.tsv", sep="\t")
+    # 7 batches of 32 = 224 examples an epoch instead of 600: the time per epoch falls with them
+    assert history.seconds.sum() < history_full.seconds.sum()
+    fit(build(s), *toy, tmp_path / "killed", s, stop_after_epoch=1)
+    fit(build(s), *toy, tmp_path / "killed", s)
+    a = torch.load(tmp_path / "straight" / "model.pt", weights_only=False)["state_dict"]
+    b = torch.load(tmp_path / "killed" / "model.pt", weights_only=False)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the one-cycle state is checkpointed too
+
+
+def test_unknown_schedule_is_rejected(toy, tmp_path):
+    with pytest.raises(InputError, match="onecycle"):
+        fit(build(settings()), *toy, tmp_path, settings(schedule="cosine"))
+
+
+def test_prefetch_yields_the_same_batches_as_uint8_tensors(toy):
+    batches = Batches(toy[0], 64)
+    plain = list(batches.epoch(1, 1))
+    staged = list(prefetch(batches.epoch(1, 1), torch.device("cpu")))
+    assert len(staged) == len(plain) == 10
+    for (x, y), (xt, yt) in zip(plain, staged):
+        assert xt.dtype == torch.uint8 and np.array_equal(xt.numpy(), x) and np.array_equal(yt, y)
