@@ -204,3 +204,13 @@ def test_signal_mode_needs_a_bigwig_per_cell_type_and_a_centre_within_the_window
         check_targets(config)
     config["targets"]["mode"] = "binary"
     check_targets(config)  # binary mode reads no bigWig
+
+
+def test_a_variant_takes_every_key_of_train_overrides():
+    import yaml
+    from conftest import ROOT
+
+    train = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())["properties"]["train"]
+    variant = train["properties"]["models"]["additionalProperties"]["properties"]
+    override = train["properties"]["overrides"]["additionalProperties"]["properties"]
+    assert set(variant) - {"arch"} == set(override) and variant.keys() & override.keys() == override.keys()
