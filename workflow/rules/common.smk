@@ -14,6 +14,7 @@ from chromcnn.config.schema import (  # noqa: E402
 from chromcnn.io.sniff import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
+from chromcnn.interpret.methods import check_attribution_window  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
 from chromcnn.config.training import model_ids, resolve  # noqa: E402
 from chromcnn.config import stages  # noqa: E402
@@ -40,6 +41,9 @@ try:
     _LINES = key_lines(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else {}
     SETTINGS = {m: resolve(config, m, TASKS, CONFIG_FILE, _LINES) for m in MODELS}
     MOTIF_DATABASE = check_database_config(config["motifs"], CONFIG_FILE)
+    check_attribution_window(
+        config["window"], config["interpret"]["attribution"]["modisco"], CONFIG_FILE
+    )
     if config["motifs"]["planted"] and not Path(config["motifs"]["planted"]).is_file():
         raise InputError(
             f"motifs.planted file {config['motifs']['planted']} does not exist",

@@ -40,6 +40,7 @@ DATA_KEYS = (
 MODEL_KEYS = ("train",)
 EVALUATE_KEYS = ("evaluate",)
 MOTIFS_KEYS = ("motifs",)
+INTERPRET_KEYS = ("interpret",)
 REPORT_KEYS = ("report",)
 UNTRACKED_KEYS = ("download",)
 
@@ -48,10 +49,11 @@ STAGE_KEYS = {
     "model": MODEL_KEYS,
     "evaluate": EVALUATE_KEYS,
     "motifs": MOTIFS_KEYS,
+    "interpret": INTERPRET_KEYS,
     "report": REPORT_KEYS,
     "untracked": UNTRACKED_KEYS,
 }
-MODEL_SECTIONS = EVALUATE_KEYS + MOTIFS_KEYS  # sections a per-model hash may add
+MODEL_SECTIONS = EVALUATE_KEYS + MOTIFS_KEYS + INTERPRET_KEYS  # sections a per-model hash may add
 
 
 def pick(config: dict, keys: tuple[str, ...]) -> dict:
@@ -127,6 +129,7 @@ __all__ = [
     "MODEL_KEYS",
     "MODEL_SECTIONS",
     "MOTIFS_KEYS",
+    "INTERPRET_KEYS",
     "REPORT_KEYS",
     "STAGE_KEYS",
     "UNTRACKED_KEYS",

@@ -97,8 +97,44 @@ FILTERS = Method(
     root="results/motifs",
 )
 
+ATTRIBUTION = Method(
+    name="attribution",
+    title="Per-base contributions (DeepLIFT/SHAP, ISM check) and TF-MoDISco patterns matched to a motif database",
+    per_model={
+        "contributions": "contributions.h5",
+        "ism": "ism_check.tsv",
+        "modisco": "modisco.h5",
+        "patterns": "patterns.tsv",
+        "meme": "patterns.meme",
+        "status": "status.json",
+    },
+    shared={"planted": "planted_recovery.tsv"},
+    report=("status", "patterns", "modisco", "ism", "contributions", "planted"),
+)
+
 #: Every method the workflow runs, in report order.
-METHODS: list[Method] = [FILTERS]
+METHODS: list[Method] = [FILTERS, ATTRIBUTION]
+
+
+def check_attribution_window(window: int, modisco: dict, source: str) -> None:
+    """Parse-time check: windows must hold MoDISco's seqlet window (core plus both flanks).
+
+    Raises
+    ------
+    InputError
+        Naming ``window`` and the ``interpret.attribution.modisco`` keys to change.
+    """
+    from chromcnn.errors import InputError
+
+    need = modisco["sliding_window_size"] + 2 * modisco["flank_size"]
+    if window < need:
+        raise InputError(
+            f"window ({window} bp) is shorter than MoDISco's seqlet window "
+            f"(interpret.attribution.modisco.sliding_window_size {modisco['sliding_window_size']} "
+            f"+ 2 x flank_size {modisco['flank_size']} = {need} bp)",
+            "raise window, or lower interpret.attribution.modisco.sliding_window_size / flank_size",
+            path=source,
+        )
 
 
 def get(name: str) -> Method:
@@ -136,7 +172,11 @@ def from_inputs(named) -> dict[str, dict[str, list[str] | str]]:
     ``named`` is a mapping or an object with the names as attributes (Snakemake's ``input``).
     """
     out: dict[str, dict[str, list[str] | str]] = {}
+    mapping = isinstance(named, Mapping)
     for m in METHODS:
+        names = [input_name(m.name, key) for key in m.report]
+        if not all((n in named) if mapping else hasattr(named, n) for n in names):
+            continue  # a method left out of the inputs (report_inputs of a subset)
         files = {}
         for key in m.report:
             name = input_name(m.name, key)

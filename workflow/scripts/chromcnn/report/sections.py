@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chromcnn.report import attribution_sections as attribution
 from chromcnn.report import motif_sections as motif
 from chromcnn.report import stage_sections as stage
 from chromcnn.report.inputs import ReportInputs
@@ -53,4 +54,5 @@ SECTIONS: list[Section] = [
     Section("motifs", "Motifs", "First-layer motifs", motif.motifs),
     Section("shared", "Across models", "Motifs across architectures", motif.shared),
     Section("planted", "Planted motifs", "Planted motifs (ground truth)", motif.planted),
+    Section("attribution", "Attribution", "Attribution and TF-MoDISco", attribution.attribution),
 ]
