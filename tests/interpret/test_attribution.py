@@ -18,7 +18,7 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 CTCF = "MA0139.2"
-LENGTH = 100
+LENGTH = 200  # room for seqlets (41 bp) and their flanks around a 19-bp CTCF site
 
 
 @pytest.fixture(scope="module")

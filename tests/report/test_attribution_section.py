@@ -99,6 +99,16 @@ def test_attribution_section(inp):
     assert "<th>1/1</th><th>0/1</th>" in html and "<th>1</th><th>0</th>" in html
 
 
+def test_motifs_across_models_and_methods(inp):
+    html = sec.attribution(inp)
+    # the synthetic filters of cnn-s1 match CTCF (report_inputs), and so does its MoDISco pattern
+    assert "<td>MA0139.2 CTCF</td><td>both</td><td>-</td>" in html.split("Motifs across models")[1]
+    t = pd.DataFrame({"match_id": ["MA1", ""], "match_name": ["X", ""], "match_qvalue": [0.01, 1.0]})
+    far = pd.DataFrame({"match_id": ["MA1"], "match_name": ["X"], "match_qvalue": [0.5]})
+    got = sec.presence({"a": t, "b": far}, {"a": far, "b": t}, 0.05)
+    assert got == {"models": ["a", "b"], "rows": [{"motif": "MA1 X", "cells": ["filter", "MoDISco"]}]}
+
+
 def test_section_absent_without_the_method(inp):
     assert sec.attribution(dataclasses.replace(inp, interpret={"filters": inp.interpret["filters"]})) is None
 

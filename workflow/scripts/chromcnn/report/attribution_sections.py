@@ -23,6 +23,7 @@ METHOD = "attribution"
 TRACKS_PER_TASK = 2
 TRACK_WIDTH = 80
 PATTERNS_PER_TASK = 6
+MAX_MOTIFS = 40
 
 
 def pattern_cards(modisco_h5: str, table: pd.DataFrame, task: str) -> list[dict]:
@@ -128,6 +129,30 @@ def found_by(filters: pd.DataFrame, modisco: pd.DataFrame) -> dict:
     return {"models": models, "grid": grid, "rates": rates, "off": [off.get(m, 0) for m in models]}
 
 
+def presence(filters: dict[str, pd.DataFrame], patterns: dict[str, pd.DataFrame], qvalue: float) -> dict:
+    """Per matched database motif and model: found by ``filter``, ``MoDISco``, ``both`` (or ``-``).
+
+    ``filters``: model -> filters.tsv (best match per filter); ``patterns``: model -> patterns.tsv.
+    A motif counts for a method when it is the best match (q < ``qvalue``) of one of its filters/patterns.
+    """
+    found: dict[tuple[str, str], dict[str, set]] = {}
+    for how, tables in (("filter", filters), ("MoDISco", patterns)):
+        for model, t in tables.items():
+            hit = t[(t.match_id.fillna("") != "") & (t.match_qvalue < qvalue)]
+            for r in hit.itertuples():
+                found.setdefault((r.match_id, r.match_name), {}).setdefault(model, set()).add(how)
+    models = list(dict.fromkeys([*filters, *patterns]))
+    label = {frozenset({"filter"}): "filter", frozenset({"MoDISco"}): "MoDISco"}
+    rows = [
+        {
+            "motif": f"{mid} {name}",
+            "cells": [label.get(frozenset(by.get(m, ())), "both") if m in by else "-" for m in models],
+        }
+        for (mid, name), by in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+    return {"models": models, "rows": rows[:MAX_MOTIFS]}
+
+
 def attribution(inp: ReportInputs) -> str | None:
     """Section "Attribution and TF-MoDISco"."""
     files = inp.interpret.get(METHOD)
@@ -137,9 +162,17 @@ def attribution(inp: ReportInputs) -> str | None:
     for i, model in enumerate(inp.models):
         per = {k: files[k][i] for k in ("status", "patterns", "modisco", "ism", "contributions")}
         models.append(model_context(model, read_json(per.pop("status")), **per))
+    filters = {}
+    if "filters" in inp.interpret:
+        for model, path in zip(inp.models, inp.method_files("filters", "status")):
+            filters[model] = pd.read_csv(Path(path).parent / "filters.tsv", sep="\t")
+    patterns = {m: pd.read_csv(p, sep="\t") for m, p in zip(inp.models, files["patterns"])}
+    across = presence(filters, patterns, inp.qvalue)
     recovery = None
     if inp.has_planted and Path(files["planted"]).stat().st_size:
         modisco = pd.read_csv(files["planted"], sep="\t")
         filters = pd.read_csv(inp.method_files("filters", "planted"), sep="\t")
         recovery = found_by(filters, modisco) if len(modisco) else None
-    return render_block("attribution", models=models, recovery=recovery, database=inp.database, qvalue=inp.qvalue)
+    return render_block(
+        "attribution", models=models, recovery=recovery, across=across, database=inp.database, qvalue=inp.qvalue
+    )
