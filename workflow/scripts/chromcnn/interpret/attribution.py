@@ -178,7 +178,7 @@ def gradient_x_input(wrapped: TaskLogit, x: torch.Tensor, batch: int) -> torch.T
         xb = x[i : i + batch].clone().requires_grad_(True)
         y = wrapped(xb).sum()
         if not y.requires_grad:
-            raise NoAttribution("the model's output does not depend differentiably on its input")
+            raise NoAttribution("the model's output has no gradient with respect to its input (not differentiable)")
         (g,) = torch.autograd.grad(y, xb, allow_unused=True)
         if g is None:
             raise NoAttribution("the model's output has no gradient with respect to the input")
