@@ -90,7 +90,11 @@ def discover(res: Result, test: TestWindows, db: mtf.MotifDatabase, qvalue: floa
         positive = test.y[sc.rows, t] > 0
         n_pos = int(positive.sum())
         if n_pos < cfg["min_positives"]:
-            res.skipped[sc.task] = f"{n_pos} test positives in the windows (< min_positives {cfg['min_positives']})"
+            n_all = int((test.y[:, t] > 0).sum())
+            res.skipped[sc.task] = (
+                f"{n_pos} test positives among its windows ({n_all} in the test split; "
+                f"< modisco.min_positives {cfg['min_positives']})"
+            )
             res.patterns[sc.task] = []
             continue
         try:
