@@ -21,9 +21,11 @@ def demo_models() -> dict:
 
 def demo_config(**overrides) -> dict:
     """The shipped config.yaml with demo paths made absolute, without its named variants
-    (``train.models``: tests name the models they train; :func:`demo_models` has them), then updated."""
+    (``train.models``: tests name the models they train; :func:`demo_models` has them) and without
+    attribution (``interpret.attribution.models: []``: minutes of CPU per model), then updated."""
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
     cfg["train"]["models"] = {}
+    cfg["interpret"]["attribution"]["models"] = []
     demo = str(ROOT / "resources" / "demo")
     cfg["genome"]["fasta"] = cfg["genome"]["fasta"].replace("resources/demo", demo)
     cfg["genome"]["blacklist"] = cfg["genome"]["blacklist"].replace("resources/demo", demo)

@@ -59,6 +59,7 @@ def dry_run_jobs(stdout: str) -> dict[str, list[dict[str, str]]]:
 def test_report_and_rules_take_every_method_output_from_the_registry(tmp_path):
     cfg = demo_config()
     cfg["train"]["architectures"] = ["cnn", "linear"]
+    cfg["interpret"]["attribution"]["models"] = None  # every method on every model
     proc = run_workflow(tmp_path, cfg, "-n", "results/report.html")
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = dry_run_jobs(proc.stdout)
@@ -73,3 +74,16 @@ def test_report_and_rules_take_every_method_output_from_the_registry(tmp_path):
             files = m.files(key, models)
             assert set([files] if isinstance(files, str) else files) <= report_inputs, (m.name, key)
         assert set(m.outputs(models)) <= written, m.name  # every registered output has a rule writing it
+
+
+def test_each_method_runs_on_the_models_configured_for_it():
+    chosen = {"filters": ["a", "b"], "attribution": ["b"]}
+    named = methods.report_inputs(chosen)
+    assert named["filters_status"] == ["results/motifs/a/status.json", "results/motifs/b/status.json"]
+    assert named["attribution_status"] == ["results/interpret/attribution/b/status.json"]
+    # a method with no model is left out: no inputs, no outputs, no report section
+    none = {"filters": ["a"], "attribution": []}
+    assert not any(k.startswith("attribution_") for k in methods.report_inputs(none))
+    assert "attribution" not in methods.from_inputs(methods.report_inputs(none))
+    assert not any("/attribution/" in p for p in methods.outputs(none))
+    assert any("/attribution/b/" in p for p in methods.outputs(chosen))

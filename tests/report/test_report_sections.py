@@ -242,7 +242,9 @@ def test_page_puts_the_sections_in_order(inp, tmp_path):
 def test_whole_report_without_planted_motifs(inp, tmp_path):
     no_planted = type(inp)(**{**vars(inp), "has_planted": False})
     rendered = render_sections(no_planted)
-    absent = ("planted", "variants", "locus")  # no planted motifs, no variants or tracks configured
+    # no planted motifs, no variants or tracks configured, no attribution method in these inputs
+    # (the attribution section: test_attribution_section.py)
+    absent = ("planted", "variants", "locus", "attribution")
     assert [s["name"] for s in rendered] == [s.name for s in SECTIONS if s.name not in absent]
     render_page(rendered, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text()

@@ -25,8 +25,8 @@ from workflow_helpers import copy_project, demo_config, run_env, snakemake_comma
 
 pytestmark = pytest.mark.slow  # Snakemake dry runs: a minute or more (slow tier)
 
-PER_MODEL = ("train", "evaluate", "filter_motifs")
-ACROSS_MODELS = {"compare_models", "cluster_motifs", "report", "all"}
+PER_MODEL = ("train", "evaluate", "filter_motifs", "attribution")
+ACROSS_MODELS = {"compare_models", "cluster_motifs", "attribution_recovery", "report", "all"}
 
 
 def reruns_of(*models: str) -> set[str]:
@@ -82,6 +82,7 @@ def touched(tmp_path_factory):
     seqgra = {"sg_a": str(xml / "basset.xml"), "sg_b": str(xml / "deepsea.xml")}
     variants = {"basset_exp": {"arch": "basset", "hparams": {"first_activation": "exp"}}}
     cfg = demo_config(train={"architectures": ["basset", "deepbind"], "models": variants, "seqgra": seqgra})
+    cfg["interpret"]["attribution"]["models"] = None  # every model
     workdir = root / "w"
     workdir.mkdir()
     (workdir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -146,6 +147,7 @@ def listed(touched):
         "new_section": (with_new_section(project), changed(base, extra={"answer": 42})),
         "cell_type_add": (project, with_cell_type(base, workdir.parent)),
         "motifs": (project, changed(base, motifs={"qvalue": 0.01})),
+        "interpret": (project, changed(base, interpret={"attribution": {"n_windows": 50}})),
     }
     procs = {name: start(proj, workdir, cfg, name, "-n") for name, (proj, cfg) in cases.items()}
     return {name: listed_jobs(finish(proc)) for name, proc in procs.items()}
@@ -194,8 +196,14 @@ def test_adding_a_cell_type_reruns_its_download_the_data_stage_and_everything_af
 
 def test_a_motif_setting_reruns_motifs_and_report_only(listed):
     models = ("basset-s1", "deepbind-s1", "basset_exp-s1", "sg_a-s1", "sg_b-s1")
-    expected = {f"filter_motifs[model={m}]" for m in models} | {"cluster_motifs", "report", "all"}
-    assert listed["motifs"] == expected
+    expected = {f"{rule}[model={m}]" for rule in ("filter_motifs", "attribution") for m in models}
+    assert listed["motifs"] == expected | {"cluster_motifs", "attribution_recovery", "report", "all"}
+
+
+def test_an_attribution_setting_reruns_attribution_and_report_only(listed):
+    models = ("basset-s1", "deepbind-s1", "basset_exp-s1", "sg_a-s1", "sg_b-s1")
+    expected = {f"attribution[model={m}]" for m in models} | {"attribution_recovery", "report", "all"}
+    assert listed["interpret"] == expected
 
 
 def jobs_after_editing(touched, rel: str, comment: str, name: str) -> set[str]:

@@ -22,6 +22,7 @@ from chromcnn.config.references import check_references  # noqa: E402
 from chromcnn.io.sniff import is_url  # noqa: E402
 from chromcnn.errors import InputError  # noqa: E402
 from chromcnn.interpret.motifs import check_database_config  # noqa: E402
+from chromcnn.interpret.methods import check_attribution_window  # noqa: E402
 from chromcnn.io.provenance import config_hash  # noqa: E402
 from chromcnn.io.runlock import clear_stale_lock, record_lock_owner  # noqa: E402
 from chromcnn.config.training import (  # noqa: E402
@@ -96,6 +97,11 @@ try:
         )
     MOTIF_DATABASE = check_database_config(config["motifs"], CONFIG_FILE)
     check_motif_inputs(config["motifs"], SOURCES)
+    check_attribution_window(
+        config["window"],
+        config["interpret"]["attribution"]["modisco"],
+        SOURCES.at(("interpret", "attribution", "modisco"))["path"],
+    )
 except InputError as err:
     sys.exit(f"chromcnn error: {err.one_line()}")
 
@@ -488,6 +494,26 @@ def inference_hash_of(section):
         )
 
     return value
+
+
+def method_models():
+    """Interpretation method -> the models it runs on: every model, except where a method's
+    ``interpret.<method>.models`` lists model ids ([] for none)."""
+    chosen = {"filters": MODELS}
+    listed = config["interpret"]["attribution"]["models"]
+    unknown = [m for m in listed or [] if m not in MODELS]
+    if unknown:
+        at = SOURCES.at(("interpret", "attribution", "models"))
+        where = f"{at['path']}:{at['line']}" if at["line"] else at["path"]
+        sys.exit(
+            f"chromcnn error: {where}: interpret.attribution.models names {unknown[0]!r}, which is not "
+            f"trained. Fix: use model ids ({', '.join(MODELS) or 'none'}), [] for none or null for all."
+        )
+    chosen["attribution"] = MODELS if listed is None else listed
+    return chosen
+
+
+METHOD_MODELS = method_models()
 
 
 def inference_report_inputs():

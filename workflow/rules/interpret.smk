@@ -1,7 +1,7 @@
 # Interpretation methods, one rule per method entry point. Every output path comes
 # from the registry chromcnn.interpret.methods (METHODS); the report rule's inputs
-# include **interpret_report_inputs(MODELS), so a registered method runs with `rule all`;
-# interpret_outputs(MODELS) lists every output of every method.
+# include **interpret_report_inputs(METHOD_MODELS), so a registered method runs with `rule all`
+# on the models it is configured for (common.smk: method_models).
 # Today: first-layer filters -> PWMs matched to JASPAR, per model (filter_motifs);
 # then clusters across models and recovery of planted motifs (cluster_motifs).
 from chromcnn.interpret import methods as interpret_methods
@@ -96,3 +96,64 @@ rule cluster_motifs:
         has_planted=has_planted(),
     script:
         "../scripts/cluster_motifs.py"
+
+
+ATTRIBUTION = interpret_methods.ATTRIBUTION
+
+
+rule attribution:
+    input:
+        model="results/models/{model}/model.pt",
+        test="results/data/test.h5",
+        composition=f"resources/genome/{GENOME}.composition.json",
+        database=motif_database_files(),
+    output:
+        contributions=ATTRIBUTION.file("contributions"),
+        ism=ATTRIBUTION.file("ism"),
+        modisco=ATTRIBUTION.file("modisco"),
+        patterns=ATTRIBUTION.file("patterns"),
+        meme=ATTRIBUTION.file("meme"),
+        status=ATTRIBUTION.file("status"),
+    log:
+        "logs/interpret/attribution/{model}.log",
+    benchmark:
+        "benchmarks/interpret/attribution/{model}.tsv"
+    conda:
+        "../envs/motifs.yaml"
+    threads: setting("evaluate", "threads")
+    resources:
+        gpu=1,
+        mem_mb=mem_mb_scaled(8000),
+        runtime=runtime_scaled(240),
+    params:
+        model_id=wildcard("model"),
+        device=setting("train", "device"),
+        motifs=setting("motifs"),
+        attribution=setting("interpret", "attribution"),
+        window=setting("window"),
+        seed=setting("seed"),
+        config_hash=model_hash_of("motifs", "interpret"),
+    script:
+        "../scripts/attribution.py"
+
+
+rule attribution_recovery:
+    input:
+        status=ATTRIBUTION.files("status", METHOD_MODELS["attribution"]),
+        patterns=ATTRIBUTION.files("patterns", METHOD_MODELS["attribution"]),
+        planted=planted_file(),
+    output:
+        planted=ATTRIBUTION.file("planted"),
+    log:
+        "logs/interpret/attribution/recovery.log",
+    conda:
+        "../envs/motifs.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        models=METHOD_MODELS["attribution"],
+        motifs=setting("motifs"),
+        has_planted=has_planted(),
+    script:
+        "../scripts/attribution_recovery.py"

@@ -3,7 +3,7 @@
 
 rule report:
     input:
-        **interpret_report_inputs(MODELS),
+        **interpret_report_inputs(METHOD_MODELS),
         **inference_report_inputs(),
         qc="results/data/qc.json",
         composition=f"resources/genome/{GENOME}.composition.json",

@@ -46,6 +46,7 @@ MODEL_KEYS = ("train",)
 EVALUATE_KEYS = ("evaluate",)
 COMPARE_KEYS = ("compare",)
 MOTIFS_KEYS = ("motifs",)
+INTERPRET_KEYS = ("interpret",)
 REPORT_KEYS = ("report",)
 INFERENCE_KEYS = ("predict", "variants", "tracks")  # using trained models on new inputs
 UNTRACKED_KEYS = ("download",)
@@ -58,12 +59,13 @@ STAGE_KEYS = {
     "evaluate": EVALUATE_KEYS,
     "compare": COMPARE_KEYS,
     "motifs": MOTIFS_KEYS,
+    "interpret": INTERPRET_KEYS,
     "report": REPORT_KEYS,
     "inference": INFERENCE_KEYS,
     "untracked": UNTRACKED_KEYS,
     "targets": TARGET_KEYS,
 }
-MODEL_SECTIONS = EVALUATE_KEYS + MOTIFS_KEYS  # sections a per-model hash may add
+MODEL_SECTIONS = EVALUATE_KEYS + MOTIFS_KEYS + INTERPRET_KEYS  # sections a per-model hash may add
 
 
 def pick(config: dict, keys: tuple[str, ...]) -> dict:
@@ -155,6 +157,7 @@ __all__ = [
     "MODEL_KEYS",
     "MODEL_SECTIONS",
     "MOTIFS_KEYS",
+    "INTERPRET_KEYS",
     "REPORT_KEYS",
     "STAGE_KEYS",
     "UNTRACKED_KEYS",

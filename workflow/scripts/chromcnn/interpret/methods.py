@@ -98,8 +98,44 @@ FILTERS = Method(
     root="results/motifs",
 )
 
+ATTRIBUTION = Method(
+    name="attribution",
+    title="Per-base contributions (DeepLIFT/SHAP, ISM check) and TF-MoDISco patterns matched to a motif database",
+    per_model={
+        "contributions": "contributions.h5",
+        "ism": "ism_check.tsv",
+        "modisco": "modisco.h5",
+        "patterns": "patterns.tsv",
+        "meme": "patterns.meme",
+        "status": "status.json",
+    },
+    shared={"planted": "planted_recovery.tsv"},
+    report=("status", "patterns", "modisco", "ism", "contributions", "planted"),
+)
+
 #: Every method the workflow runs, in report order.
-METHODS: list[Method] = [FILTERS]
+METHODS: list[Method] = [FILTERS, ATTRIBUTION]
+
+
+def check_attribution_window(window: int, modisco: dict, source: str) -> None:
+    """Parse-time check: windows must hold MoDISco's seqlet window (core plus both flanks).
+
+    Raises
+    ------
+    InputError
+        Naming ``window`` and the ``interpret.attribution.modisco`` keys to change.
+    """
+    from chromcnn.errors import InputError
+
+    need = modisco["sliding_window_size"] + 2 * modisco["flank_size"]
+    if window < need:
+        raise InputError(
+            f"window ({window} bp) is shorter than MoDISco's seqlet window "
+            f"(interpret.attribution.modisco.sliding_window_size {modisco['sliding_window_size']} "
+            f"+ 2 x flank_size {modisco['flank_size']} = {need} bp)",
+            "raise window, or lower interpret.attribution.modisco.sliding_window_size / flank_size",
+            path=source,
+        )
 
 
 def get(name: str) -> Method:
@@ -115,20 +151,33 @@ def input_name(method: str, key: str) -> str:
     return f"{method}_{key}"
 
 
-def report_inputs(models: Iterable[str], methods: Iterable[Method] | None = None) -> dict[str, list[str] | str]:
-    """The report rule's named inputs of every method: ``input_name -> path(s)``."""
-    models = list(models)
-    return {
-        input_name(m.name, key): m.files(key, models)
-        for m in (METHODS if methods is None else methods)
-        for key in m.report
-    }
+def models_of(models: Iterable[str] | Mapping[str, Iterable[str]], method: Method) -> list[str]:
+    """The models ``method`` runs on: ``models`` itself, or ``models[method.name]`` for a mapping
+    (a method missing from the mapping runs on none)."""
+    if isinstance(models, Mapping):
+        return list(models.get(method.name, []))
+    return list(models)
 
 
-def outputs(models: Iterable[str]) -> list[str]:
-    """Every file of every registered method (for ``rule all``)."""
-    models = list(models)
-    return [path for m in METHODS for path in m.outputs(models)]
+def report_inputs(
+    models: Iterable[str] | Mapping[str, Iterable[str]], methods: Iterable[Method] | None = None
+) -> dict[str, list[str] | str]:
+    """The report rule's named inputs of every method: ``input_name -> path(s)``.
+
+    ``models`` is one list for every method, or ``method name -> models``; a
+    method with no model is left out (the report then has no section for it).
+    """
+    out: dict[str, list[str] | str] = {}
+    for m in METHODS if methods is None else methods:
+        chosen = models_of(models, m)
+        if chosen:
+            out.update({input_name(m.name, key): m.files(key, chosen) for key in m.report})
+    return out
+
+
+def outputs(models: Iterable[str] | Mapping[str, Iterable[str]]) -> list[str]:
+    """Every file of every registered method (for ``rule all``); ``models`` as in :func:`report_inputs`."""
+    return [path for m in METHODS for path in m.outputs(models_of(models, m)) if models_of(models, m)]
 
 
 def from_inputs(named) -> dict[str, dict[str, list[str] | str]]:
@@ -137,7 +186,11 @@ def from_inputs(named) -> dict[str, dict[str, list[str] | str]]:
     ``named`` is a mapping or an object with the names as attributes (Snakemake's ``input``).
     """
     out: dict[str, dict[str, list[str] | str]] = {}
+    mapping = isinstance(named, Mapping)
     for m in METHODS:
+        names = [input_name(m.name, key) for key in m.report]
+        if not all((n in named) if mapping else hasattr(named, n) for n in names):
+            continue  # a method left out of the inputs (report_inputs of a subset)
         files = {}
         for key in m.report:
             name = input_name(m.name, key)

@@ -161,3 +161,23 @@ def logo(ppm: np.ndarray, background: np.ndarray, title: str = "") -> str:
     if title:
         ax.set_title(title, fontsize=7)
     return to_uri(fig)
+
+
+def contribution_logo(matrix: np.ndarray, title: str = "", marks: list[tuple[int, int]] | None = None) -> str:
+    """Logo of a (4, L) contribution matrix (letters scaled by contribution, negative below 0), logomaker.
+
+    ``marks`` are [start, end) column spans shaded behind the letters (motif sites).
+    """
+    import logomaker
+
+    frame = pd.DataFrame(np.asarray(matrix, dtype=float).T, columns=list("ACGT"))
+    fig, ax = plt.subplots(figsize=(min(0.12 * len(frame) + 0.8, 12), 1.2))
+    for start, end in marks or []:
+        ax.axvspan(start - 0.5, end - 0.5, color="#fde68a", zorder=0)
+    logomaker.Logo(frame, ax=ax, color_scheme="classic", show_spines=False)
+    ax.axhline(0, color="#999", lw=0.5)
+    ax.set_xticks([])
+    ax.tick_params(labelsize=6)
+    if title:
+        ax.set_title(title, fontsize=7)
+    return to_uri(fig)

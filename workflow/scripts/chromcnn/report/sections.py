@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chromcnn.report import attribution_sections as attribution
 from chromcnn.report import inference_sections as inference
 from chromcnn.report import motif_sections as motif
 from chromcnn.report import stage_sections as stage
@@ -56,4 +57,5 @@ SECTIONS: list[Section] = [
     Section("planted", "Planted motifs", "Planted motifs (ground truth)", motif.planted),
     Section("variants", "Variants", "Variant effects", inference.variants),
     Section("locus", "Tracks", "Example locus: peaks and tracks", inference.locus),
+    Section("attribution", "Attribution", "Attribution and TF-MoDISco", attribution.attribution),
 ]

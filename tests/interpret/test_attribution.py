@@ -1,0 +1,174 @@
+"""Attribution: a model with CTCF built into its weights gets contributions at the planted
+bases (AUROC > 0.8) and MoDISco returns CTCF's JASPAR id; fallbacks and bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from chromcnn import models
+from chromcnn.errors import InputError
+from chromcnn.interpret import attribution as at
+from chromcnn.interpret import attribution_method as am
+from chromcnn.interpret import methods
+from chromcnn.interpret import modisco as mo
+from chromcnn.interpret import motifs as mtf
+from sklearn.metrics import roc_auc_score
+from torch import nn
+
+CTCF = "MA0139.2"
+LENGTH = 200  # room for seqlets (41 bp) and their flanks around a 19-bp CTCF site
+
+
+@pytest.fixture(scope="module")
+def jaspar():
+    return mtf.load_jaspar("JASPAR2024")
+
+
+class PWMScanner(nn.Module):
+    """One filter holding a motif's log-odds (both strands), ReLU, global max-pool, a logit per task."""
+
+    def __init__(self, ppm: np.ndarray, length: int, n_tasks: int = 2) -> None:
+        super().__init__()
+        w = np.log2((ppm + 0.01) / 0.25)
+        rc = w[::-1, ::-1].copy()
+        self.conv = nn.Conv1d(4, 2, ppm.shape[1])
+        self.act = nn.ReLU()
+        self.pool = nn.MaxPool1d(length - ppm.shape[1] + 1)
+        self.out = nn.Linear(2, n_tasks)
+        with torch.no_grad():
+            self.conv.weight[:] = torch.tensor(np.stack([w, rc]), dtype=torch.float32)
+            self.conv.bias[:] = -float(w.max(axis=0).sum()) * 0.5
+            self.out.weight[:] = torch.tensor([[1.0, 1.0]] + [[0.0, 0.0]] * (n_tasks - 1))
+            self.out.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.pool(self.act(self.conv(x))).flatten(1))
+
+
+def planted(ppm: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random windows; every other one carries a sampled instance (either strand).
+
+    Returns uint8 (n, 4, L) one-hot, (n, 2) labels (task 0 = has the motif) and bool (n, L) planted bases.
+    """
+    rng = np.random.default_rng(seed)
+    seqs, mask, width = rng.integers(0, 4, (n, LENGTH)), np.zeros((n, LENGTH), bool), ppm.shape[1]
+    for i in range(0, n, 2):
+        inst = np.array([rng.choice(4, p=ppm[:, j] / ppm[:, j].sum()) for j in range(width)])
+        if i % 4 == 0:
+            inst = (3 - inst)[::-1]
+        pos = rng.integers(0, LENGTH - width)
+        seqs[i, pos : pos + width], mask[i, pos : pos + width] = inst, True
+    x = np.zeros((n, 4, LENGTH), dtype=np.uint8)
+    x[np.arange(n)[:, None], seqs, np.arange(LENGTH)[None, :]] = 1
+    y = np.zeros((n, 2), dtype=np.uint8)
+    y[::2, 0] = 1
+    return x, y, mask
+
+
+@pytest.fixture(scope="module")
+def ctcf_run(jaspar):
+    torch.manual_seed(0)
+    ppm = jaspar.ppms[jaspar.index(CTCF)]
+    x, y, mask = planted(ppm, 400, seed=3)
+    starts = np.arange(len(x)) * LENGTH
+    test = am.TestWindows(x, y, np.array(["chrS"] * len(x)), starts, starts + LENGTH)
+    s = at.AttributionSettings(
+        n_windows=400, n_references=4, ism_windows=3, seed=1, modisco={"min_positives": 50, "n_leiden_runs": 2}
+    )
+    res = am.attribute(PWMScanner(ppm, LENGTH), ["ctcf", "none"], test, s)
+    am.discover(res, test, jaspar, 0.05, s)
+    return res, x, y, mask
+
+
+def test_contributions_mark_planted_bases(ctcf_run):
+    res, _, y, mask = ctcf_run
+    sc = res.scores[0]
+    assert res.method == at.DEEPLIFT
+    assert sc.contributions.shape == (400, 4, LENGTH)
+    pos = y[sc.rows, 0] > 0
+    per_base = sc.contributions[pos].sum(axis=1)
+    assert roc_auc_score(mask[sc.rows][pos].ravel(), per_base.ravel()) > 0.8
+    # DeepLIFT/SHAP sums to the output difference: tiny deltas, not flagged; ISM agrees
+    ism = pd.DataFrame(res.ism).set_index("task")
+    assert ism.loc["ctcf", "delta_relative"] < 1e-3 and not ism.loc["ctcf", "flagged"]
+    assert ism.loc["ctcf", "ism_pearson_mean"] > 0.5
+
+
+def test_modisco_returns_planted_jaspar_id(ctcf_run):
+    res, *_ = ctcf_run
+    table = res.table
+    pos = table[(table.task == "ctcf") & (table.sign == "pos")]
+    assert len(pos) and pos.n_seqlets.max() >= 20
+    assert CTCF in set(",".join(pos.matches).split(","))
+    assert res.skipped["none"].startswith("0 test positives")  # task without positives: skipped, with reason
+
+
+def test_recovery_and_off_family(ctcf_run):
+    res, *_ = ctcf_run
+    planted_table = pd.DataFrame({"motif_id": [CTCF, "MA0080.7"], "name": ["CTCF", "SPI1"]})
+    rec = mo.recovery(planted_table, "scan", res.table)
+    assert rec.set_index("motif_id").recovered.to_dict() == {CTCF: True, "MA0080.7": False}
+    families = {CTCF: frozenset({"More than 3 adjacent zinc fingers"}), "MA9999.1": frozenset({"Other"})}
+    table = pd.DataFrame({"match_id": [CTCF, "MA9999.1", "", "MA9999.1"]})
+    assert mo.off_family([CTCF], table, families) == ["MA9999.1"]
+
+
+def test_jaspar_families_read_offline():
+    fams = mo.jaspar_families("JASPAR2024")
+    assert "C2H2 zinc finger factors" in fams[CTCF] or fams[CTCF]  # pyjaspar records carry tf_family
+    assert fams["MA0080.7"] != fams[CTCF]
+
+
+def test_in_place_and_exp_models_get_deeplift():
+    x = torch.from_numpy(planted(np.full((4, 6), 0.25), 4, 0)[0].astype(np.float32))
+    x = torch.nn.functional.pad(x, (0, 200))[:, :, :300]
+    x[:, 0, LENGTH:] = 1  # fill the padding with A: one-hot everywhere
+    s = at.AttributionSettings(n_references=3)
+    for name, hp in (("cnn", {}), ("basset", {"first_activation": "exp"})):
+        torch.manual_seed(0)
+        model = at.prepare(models.build(name, 2, 300, **hp))
+        assert at.choose_method(at.TaskLogit(model, 0), x, s)[0] == at.DEEPLIFT, name
+
+
+def test_functional_op_falls_back_to_gradient_x_input():
+    class Functional(nn.Module):  # a max-pool DeepLIFT cannot see (functional): deltas are large
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(4, 8, 5)
+            self.lin = nn.Linear(8, 1)
+
+        def forward(self, x):
+            h = torch.nn.functional.max_pool1d(torch.relu(self.conv(x)), 8)
+            return self.lin(h.amax(dim=2))
+
+    torch.manual_seed(0)
+    x = torch.from_numpy(planted(np.full((4, 6), 0.25), 6, 1)[0].astype(np.float32))
+    method, reason = at.choose_method(at.TaskLogit(Functional(), 0), x, at.AttributionSettings(n_references=4))
+    assert method == at.GRADIENT and "convergence deltas" in reason
+
+
+def test_model_without_input_gradient_gets_no_method():
+    class Counts(nn.Module):  # base counts through argmax: no gradient reaches the input
+        def forward(self, x):
+            return torch.nn.functional.one_hot(x.argmax(dim=1), 4).float().mean(dim=1)[:, :2]
+
+    x, y, _ = planted(np.full((4, 6), 0.25), 8, 2)
+    test = am.TestWindows(x, y, np.array(["c"] * 8), np.zeros(8, int), np.full(8, LENGTH))
+    res = am.attribute(Counts(), ["a", "b"], test, at.AttributionSettings(n_windows=8))
+    assert res.method == "" and "gradient" in res.reason and not res.scores
+
+
+def test_short_window_is_a_parse_time_error():
+    with pytest.raises(InputError, match="interpret.attribution.modisco.sliding_window_size"):
+        methods.check_attribution_window(30, {"sliding_window_size": 21, "flank_size": 10}, "config.yaml")
+    methods.check_attribution_window(41, {"sliding_window_size": 21, "flank_size": 10}, "config.yaml")
+
+
+def test_windows_positives_first_seeded():
+    y = np.array([[0], [1], [0], [1], [1], [0]])
+    ok = np.array([True, True, True, True, False, True])
+    rows = at.select_windows(y, ok, 0, 4, seed=5)
+    assert set(rows[:2]) == {1, 3} and 4 not in rows
+    assert list(rows) == list(at.select_windows(y, ok, 0, 4, seed=5))

@@ -1,0 +1,192 @@
+"""The attribution interpretation method for one model: scores, ISM check, MoDISco, JASPAR.
+
+For each task: its test windows (positives first, seeded), contributions of its
+logit (DeepLIFT/SHAP or the fallback :mod:`attribution` chose for the model),
+the ISM check on the first few, then MoDISco when the task has enough test
+positives. Outputs: :data:`chromcnn.interpret.methods.ATTRIBUTION`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import h5py
+import numpy as np
+import pandas as pd
+import torch
+
+from chromcnn.interpret import attribution as at
+from chromcnn.interpret import modisco as mo
+from chromcnn.interpret import motifs as mtf
+from chromcnn.io.atomic import atomic_path, write_json, write_tsv
+
+LOG = logging.getLogger("chromcnn")
+
+
+@dataclass
+class TestWindows:
+    """The test split: uint8 (N, 4, L) one-hot, (N, T) labels, coordinates."""
+
+    x: np.ndarray
+    y: np.ndarray
+    chrom: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
+def read_test(path: str) -> TestWindows:
+    """Every window of the test split file (``io.split_h5`` layout)."""
+    from chromcnn.io.split_h5 import open_split
+
+    open_split(path)  # checks the format version, one line naming the file
+    with h5py.File(path, "r") as h5:
+        return TestWindows(h5["x"][:], h5["y"][:], h5["chrom"].asstr()[:], h5["start"][:], h5["end"][:])
+
+
+@dataclass
+class Result:
+    """What the method found for one model."""
+
+    method: str = ""
+    reason: str = ""
+    scores: list = field(default_factory=list)
+    ism: list = field(default_factory=list)
+    patterns: dict = field(default_factory=dict)
+    skipped: dict = field(default_factory=dict)
+    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=mo.PATTERN_COLUMNS))
+    seconds: dict = field(default_factory=dict)
+
+
+def attribute(model, tasks: list[str], test: TestWindows, s: at.AttributionSettings) -> Result:
+    """Contributions and the ISM check of every task; ``method`` empty and a reason when none applies."""
+    model = at.prepare(model)
+    ok = at.usable(test.x)
+    res, t0 = Result(), time.process_time()
+    rows0 = at.select_windows(test.y, ok, 0, max(s.probe_windows, 1), s.seed)
+    try:
+        probe = torch.from_numpy(test.x[rows0].astype(np.float32))
+        res.method, res.reason = at.choose_method(at.TaskLogit(model, 0), probe, s)
+    except at.NoAttribution as why:
+        res.reason = str(why)
+        return res
+    LOG.info("attribution method: %s %s", res.method, res.reason)
+    for t, name in enumerate(tasks):
+        rows = np.sort(at.select_windows(test.y, ok, t, s.n_windows, s.seed))
+        order = np.argsort(-test.y[rows, t].astype(np.int64), kind="stable")  # positives first, genomic order within
+        rows = rows[order]
+        scores = at.task_scores(model, t, name, test.x[rows], rows, res.method, s)
+        res.scores.append(scores)
+        res.ism.append(at.ism_check(model, t, scores, s))
+    res.seconds["attribution_cpu_s"] = time.process_time() - t0
+    return res
+
+
+def discover(res: Result, test: TestWindows, db: mtf.MotifDatabase, qvalue: float, s, threads: int = 1) -> None:
+    """MoDISco per task on its positives' scores, then Tomtom; tasks with too few positives are skipped."""
+    t0, cfg = time.process_time(), {**mo.MODISCO_DEFAULTS, **s.modisco}
+    for t, sc in enumerate(res.scores):
+        positive = test.y[sc.rows, t] > 0
+        n_pos = int(positive.sum())
+        if n_pos < cfg["min_positives"]:
+            n_all = int((test.y[:, t] > 0).sum())
+            res.skipped[sc.task] = (
+                f"{n_pos} test positives among its windows ({n_all} in the test split; "
+                f"< modisco.min_positives {cfg['min_positives']})"
+            )
+            res.patterns[sc.task] = []
+            continue
+        try:
+            res.patterns[sc.task] = mo.run(sc.x[positive], sc.hypothetical[positive], sc.task, cfg)
+        except (ValueError, RuntimeError, IndexError) as err:  # modisco finds too few seqlets
+            res.skipped[sc.task] = f"MoDISco found no patterns: {type(err).__name__}: {err}"[:300]
+            res.patterns[sc.task] = []
+        LOG.info("%s: %d MoDISco patterns", sc.task, len(res.patterns[sc.task]))
+    found = [p for ps in res.patterns.values() for p in ps]
+    if found:
+        res.table = mo.match(found, db, qvalue, threads)
+    res.seconds["modisco_cpu_s"] = time.process_time() - t0
+
+
+def write_contributions(path, res: Result, test: TestWindows) -> None:
+    """contributions.h5: per task group, scores, hypothetical scores, one-hot, rows, coordinates."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        h5.attrs["method"] = res.method
+        h5.attrs["reason"] = res.reason
+        for sc in res.scores:
+            g = h5.create_group(sc.task)
+            g.attrs["method"] = sc.method
+            opts = {"compression": "gzip", "compression_opts": 4}
+            g.create_dataset("contributions", data=sc.contributions.astype(np.float32), **opts)
+            g.create_dataset("hypothetical", data=sc.hypothetical, **opts)
+            g.create_dataset("x", data=sc.x, **opts)
+            g.create_dataset("rows", data=sc.rows)
+            g.create_dataset("chrom", data=test.chrom[sc.rows].astype("S"))
+            g.create_dataset("start", data=test.start[sc.rows])
+            g.create_dataset("end", data=test.end[sc.rows])
+            g.create_dataset("delta", data=sc.delta.astype(np.float32))
+
+
+def write_outputs(res: Result, status: dict, background: np.ndarray, test: TestWindows, window: int, out) -> None:
+    """Every file of :data:`methods.ATTRIBUTION`, each atomic; ``status`` last."""
+    write_contributions(out.contributions, res, test)
+    write_tsv(pd.DataFrame(res.ism, columns=at.ISM_COLUMNS), out.ism)
+    mo.write_h5(out.modisco, res.patterns, res.skipped, window)
+    ppms = {f"{p.label}": p.ppm for ps in res.patterns.values() for p in ps}
+    nsites = {f"{p.label}": p.n_seqlets for ps in res.patterns.values() for p in ps}
+    mtf.write_meme(out.meme, ppms, background, nsites)
+    write_tsv(res.table, out.patterns)
+    write_json(status, out.status)
+
+
+def status_of(res: Result, model_id: str, db: mtf.MotifDatabase, s: at.AttributionSettings) -> dict:
+    """status.json's summary (the script adds provenance)."""
+    flagged = [r["task"] for r in res.ism if r.get("flagged")]
+    return {
+        "model": model_id,
+        "method": res.method,
+        "applicable": bool(res.method),
+        "reason": res.reason,
+        "database": db.release,
+        "n_windows": {sc.task: len(sc.rows) for sc in res.scores},
+        "flagged_tasks": flagged,
+        "skipped_tasks": res.skipped,
+        "n_patterns": int(len(res.table)),
+        "n_matched": int((res.table.match_id.fillna("") != "").sum()),
+        "seconds": res.seconds,
+        "settings": {k: v for k, v in vars(s).items()},
+    }
+
+
+RECOVERY_COLUMNS = [
+    "motif_id",
+    "name",
+    "model",
+    "recovered",
+    "n_patterns",
+    "patterns",
+    "best_qvalue",
+    "n_off_family",
+    "off_family",
+]
+
+
+def recovery_table(planted: pd.DataFrame, tables: dict[str, pd.DataFrame], motifs_cfg: dict) -> pd.DataFrame:
+    """Per planted motif and model: recovered by a MoDISco pattern, and the model's off-family ids.
+
+    ``n_off_family``/``off_family`` (the same on every row of a model): distinct
+    best-match JASPAR ids of its patterns outside the planted motifs' TF families.
+    """
+    families = (
+        {}
+        if motifs_cfg.get("database")
+        else mo.jaspar_families(motifs_cfg["jaspar_release"], motifs_cfg["collection"], motifs_cfg["tax_group"])
+    )
+    parts = []
+    for model, table in tables.items():
+        rec = mo.recovery(planted, model, table)
+        off = mo.off_family(list(planted.motif_id), table, families)
+        rec["n_off_family"], rec["off_family"] = len(off), ",".join(off)
+        parts.append(rec)
+    return pd.concat(parts, ignore_index=True)[RECOVERY_COLUMNS] if parts else pd.DataFrame(columns=RECOVERY_COLUMNS)
