@@ -14,6 +14,7 @@ from chromcnn.interpret import attribution_method as am
 from chromcnn.interpret import methods
 from chromcnn.interpret import modisco as mo
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
@@ -78,7 +79,8 @@ def ctcf_run(jaspar):
         n_windows=400, n_references=4, ism_windows=3, seed=1, modisco={"min_positives": 50, "n_leiden_runs": 2}
     )
     res = am.attribute(PWMScanner(ppm, LENGTH), ["ctcf", "none"], test, s)
-    am.discover(res, test, jaspar, 0.05, s)
+    background = np.full(4, 0.25)
+    am.discover(res, test, jaspar, sp.MatchRule(), background, s)
     return res, x, y, mask
 
 
@@ -110,15 +112,14 @@ def test_recovery_and_off_family(ctcf_run):
     planted_table = pd.DataFrame({"motif_id": [CTCF, "MA0080.7"], "name": ["CTCF", "SPI1"]})
     rec = mo.recovery(planted_table, "scan", res.table)
     assert rec.set_index("motif_id").recovered.to_dict() == {CTCF: True, "MA0080.7": False}
+    # off-family counting is the filter method's (specificity.family_specificity), patterns for filters
     families = {CTCF: frozenset({"More than 3 adjacent zinc fingers"}), "MA9999.1": frozenset({"Other"})}
-    table = pd.DataFrame({"match_id": [CTCF, "MA9999.1", "", "MA9999.1"]})
-    assert mo.off_family([CTCF], table, families) == ["MA9999.1"]
-
-
-def test_jaspar_families_read_offline():
-    fams = mo.jaspar_families("JASPAR2024")
-    assert "C2H2 zinc finger factors" in fams[CTCF] or fams[CTCF]  # pyjaspar records carry tf_family
-    assert fams["MA0080.7"] != fams[CTCF]
+    table = pd.DataFrame(
+        {"task": "t", "sign": "pos", "pattern": ["p0", "p1", "p2"], "matches": [CTCF, f"{CTCF},MA9999.1", ""]}
+    )
+    spec = mo.specificity([CTCF], table, families, sp.MatchRule())
+    assert (spec["n_recovered"], spec["off_family_ids"], spec["n_off_family_queries"]) == (1, ["MA9999.1"], 1)
+    assert mo.specificity([CTCF], table, families, sp.MatchRule(max_rank=1))["off_family_ids"] == []
 
 
 def test_in_place_and_exp_models_get_deeplift():

@@ -5,6 +5,7 @@ from chromcnn.inference import load
 from chromcnn.interpret import attribution as at
 from chromcnn.interpret import attribution_method as am
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 from chromcnn.io.provenance import outside_code, record
 from chromcnn.runner import run
 
@@ -19,7 +20,8 @@ def main(smk, log):
     test = am.read_test(smk.input.test)
     result = am.attribute(loaded.model, loaded.tasks, test, settings)
     if result.method:
-        am.discover(result, test, db, p.motifs["qvalue"], settings, smk.threads)
+        rule = sp.rule_from_config(p.motifs)  # the filter method's matching rule
+        am.discover(result, test, db, rule, background, settings, smk.threads)
     else:
         log.warning("%s: no attribution method applies: %s", p.model_id, result.reason)
     status = am.status_of(result, p.model_id, db, settings)

@@ -20,6 +20,7 @@ import torch
 from chromcnn.interpret import attribution as at
 from chromcnn.interpret import modisco as mo
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 from chromcnn.io.atomic import atomic_path, write_json, write_tsv
 
 LOG = logging.getLogger("chromcnn")
@@ -83,7 +84,9 @@ def attribute(model, tasks: list[str], test: TestWindows, s: at.AttributionSetti
     return res
 
 
-def discover(res: Result, test: TestWindows, db: mtf.MotifDatabase, qvalue: float, s, threads: int = 1) -> None:
+def discover(
+    res: Result, test: TestWindows, db: mtf.MotifDatabase, rule, background: np.ndarray, s, threads: int = 1
+) -> None:
     """MoDISco per task on its positives' scores, then Tomtom; tasks with too few positives are skipped."""
     t0, cfg = time.process_time(), {**mo.MODISCO_DEFAULTS, **s.modisco}
     for t, sc in enumerate(res.scores):
@@ -105,7 +108,7 @@ def discover(res: Result, test: TestWindows, db: mtf.MotifDatabase, qvalue: floa
         LOG.info("%s: %d MoDISco patterns", sc.task, len(res.patterns[sc.task]))
     found = [p for ps in res.patterns.values() for p in ps]
     if found:
-        res.table = mo.match(found, db, qvalue, threads)
+        res.table = mo.match(found, db, rule, background, threads)
     res.seconds["modisco_cpu_s"] = time.process_time() - t0
 
 
@@ -176,17 +179,14 @@ def recovery_table(planted: pd.DataFrame, tables: dict[str, pd.DataFrame], motif
     """Per planted motif and model: recovered by a MoDISco pattern, and the model's off-family ids.
 
     ``n_off_family``/``off_family`` (the same on every row of a model): distinct
-    best-match JASPAR ids of its patterns outside the planted motifs' TF families.
+    JASPAR ids among its patterns' counted matches outside the planted motifs' TF
+    families, by the filter method's rule (:mod:`chromcnn.interpret.specificity`).
     """
-    families = (
-        {}
-        if motifs_cfg.get("database")
-        else mo.jaspar_families(motifs_cfg["jaspar_release"], motifs_cfg["collection"], motifs_cfg["tax_group"])
-    )
+    families, rule = sp.database_families(motifs_cfg), sp.rule_from_config(motifs_cfg)
     parts = []
     for model, table in tables.items():
         rec = mo.recovery(planted, model, table)
-        off = mo.off_family(list(planted.motif_id), table, families)
-        rec["n_off_family"], rec["off_family"] = len(off), ",".join(off)
+        spec = mo.specificity(list(planted.motif_id), table, families, rule)
+        rec["n_off_family"], rec["off_family"] = spec["n_off_family"], ",".join(spec["off_family_ids"])
         parts.append(rec)
     return pd.concat(parts, ignore_index=True)[RECOVERY_COLUMNS] if parts else pd.DataFrame(columns=RECOVERY_COLUMNS)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from chromcnn.interpret import motifs as mtf
+from chromcnn.interpret import specificity as sp
 
 PATTERN_COLUMNS = [
     "task",
@@ -106,14 +107,24 @@ def run(x: np.ndarray, hypothetical: np.ndarray, task: str, cfg: dict, verbose: 
     return out
 
 
-def match(patterns: list[Pattern], db: mtf.MotifDatabase, qvalue: float, threads: int = 1) -> pd.DataFrame:
-    """patterns.tsv: each pattern with its best match and its ranked matches under ``qvalue``."""
-    p, q = mtf.tomtom([pt.ppm for pt in patterns], db.ppms, threads)
+def match(
+    patterns: list[Pattern], db: mtf.MotifDatabase, rule: sp.MatchRule, background: np.ndarray, threads: int = 1
+) -> pd.DataFrame:
+    """patterns.tsv: each pattern with its best counted match and its ranked counted matches.
+
+    The filter method's rule decides which Tomtom hits count
+    (:func:`chromcnn.interpret.specificity.aligned_matches`: q-value, aligned
+    overlap, aligned information and target coverage); ``matches`` lists the
+    ids of the ``rule.max_rank`` best counted hits.
+    """
+    labels = [f"{pt.task}.{pt.sign}.{pt.name}" for pt in patterns]
+    counted, best = sp.aligned_matches(
+        {lab: pt.ppm for lab, pt in zip(labels, patterns)}, db.ids, db.names, db.ppms, background, rule, threads
+    )
     rows = []
-    for i, pt in enumerate(patterns):
-        order = np.argsort(p[i], kind="stable")
-        hits = [j for j in order if q[i, j] < qvalue][:MAX_RANK]
-        best = order[0]
+    for lab, pt in zip(labels, patterns):
+        hits = counted[(counted["query"] == lab) & (counted["rank"] <= rule.max_rank)].sort_values("rank")
+        top = hits.iloc[0] if len(hits) else None
         rows.append(
             {
                 "task": pt.task,
@@ -121,11 +132,11 @@ def match(patterns: list[Pattern], db: mtf.MotifDatabase, qvalue: float, threads
                 "sign": pt.sign,
                 "n_seqlets": pt.n_seqlets,
                 "consensus": mtf.consensus(pt.ppm),
-                "match_id": db.ids[best] if hits else "",
-                "match_name": db.names[best] if hits else "",
-                "match_qvalue": float(q[i, best]),
-                "match_rank": 1 if hits else np.nan,
-                "matches": ",".join(db.ids[j] for j in hits),
+                "match_id": top.match_id if top is not None else "",
+                "match_name": top.match_name if top is not None else "",
+                "match_qvalue": float(top.qvalue) if top is not None else best.get(lab, ("", "", np.nan))[2],
+                "match_rank": 1 if top is not None else np.nan,
+                "matches": ",".join(hits.match_id),
                 "width": pt.ppm.shape[1],
             }
         )
@@ -151,18 +162,6 @@ def write_h5(path, patterns_by_task: dict[str, list[Pattern]], skipped: dict[str
                 sub.create_dataset("ppm_trimmed", data=pt.ppm)
 
 
-def jaspar_families(release: str, collection: str = "CORE", tax_group: str = "vertebrates") -> dict[str, frozenset]:
-    """JASPAR id -> its TF families (pyjaspar's ``tf_family``), offline."""
-    from pyjaspar import jaspardb
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        records = jaspardb(release=release).fetch_motifs(
-            collection=collection, tax_group=[tax_group], all_versions=False
-        )
-    return {r.matrix_id: frozenset(f.strip() for f in (r.tf_family or []) if f.strip()) for r in records}
-
-
 def recovery(planted: pd.DataFrame, model: str, table: pd.DataFrame) -> pd.DataFrame:
     """Per planted motif: the patterns whose ranked matches (q < qvalue, rank <= 5) include it."""
     rows = []
@@ -182,15 +181,19 @@ def recovery(planted: pd.DataFrame, model: str, table: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def off_family(planted_ids: list[str], table: pd.DataFrame, families: dict[str, frozenset]) -> list[str]:
-    """Distinct best-match ids of matched patterns outside every planted motif's TF family.
+def specificity(planted_ids: list[str], table: pd.DataFrame, families: dict, rule: sp.MatchRule) -> dict:
+    """Recall and off-family matches of one model's patterns, by the filter method's rule.
 
-    An id with no family recorded counts as off-family unless it is itself planted.
+    ``table`` is patterns.tsv; every id in a pattern's ``matches`` is a counted hit
+    (ranked in that order), so :func:`chromcnn.interpret.specificity.family_specificity`
+    applies unchanged, with patterns in the place of filters.
     """
-    planted = set(planted_ids)
-    fams = set().union(*(families.get(i, frozenset()) for i in planted))
-    out = set()
-    for motif_id in table.match_id.fillna(""):
-        if motif_id and motif_id not in planted and not (families.get(motif_id, frozenset()) & fams):
-            out.add(motif_id)
-    return sorted(out)
+    rows = [
+        (f"{r.task}.{r.sign}.{r.pattern}", rank, motif_id, 0.0)
+        for r in table.itertuples()
+        for rank, motif_id in enumerate(
+            filter(None, str(r.matches if isinstance(r.matches, str) else "").split(",")), 1
+        )
+    ]
+    hits = pd.DataFrame(rows, columns=["pattern", "rank", "match_id", "qvalue"])
+    return sp.family_specificity(hits, planted_ids, families, rule, query="pattern")
