@@ -55,7 +55,7 @@ SECTIONS: list[Section] = [
     Section("motifs", "Motifs", "First-layer motifs", motif.motifs),
     Section("shared", "Across models", "Motifs across architectures", motif.shared),
     Section("planted", "Planted motifs", "Planted motifs (ground truth)", motif.planted),
+    Section("attribution", "Attribution", "Attribution and TF-MoDISco", attribution.attribution),
     Section("variants", "Variants", "Variant effects", inference.variants),
     Section("locus", "Tracks", "Example locus: peaks and tracks", inference.locus),
-    Section("attribution", "Attribution", "Attribution and TF-MoDISco", attribution.attribution),
 ]
