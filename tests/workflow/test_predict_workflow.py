@@ -22,9 +22,9 @@ def test_sections_plan_their_outputs_only_when_configured(tmp_path):
     (tmp_path / "s.fa").write_text(">s\nACGT\n")
     (tmp_path / "v.vcf").write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
     cfg = demo_config(
-        predict={"sets": {"mine": str(tmp_path / "r.bed"), "seqs": str(tmp_path / "s.fa")}, "models": ["basset-s1"]},
+        predict={"sets": {"mine": str(tmp_path / "r.bed"), "seqs": str(tmp_path / "s.fa")}, "models": ["deepbind-s1"]},
         variants={"vcfs": {"calls": str(tmp_path / "v.vcf")}},
-        tracks={"chromosomes": ["chr3"], "stride": 100, "models": ["basset-s1"]},
+        tracks={"chromosomes": ["chr3"], "stride": 100, "models": ["deepbind-s1"]},
     )
     jobs = planned(run_workflow(tmp_path / "on", cfg, extra=("-n",)))
     n_models = len(cfg["train"]["architectures"]) * len(cfg["train"]["seeds"])

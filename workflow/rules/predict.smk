@@ -7,7 +7,6 @@ rule predict_set:
         model="results/models/{model}/model.pt",
         source=predict_source,
         genome=f"resources/genome/{GENOME}.fa",
-        fai=f"resources/genome/{GENOME}.fa.fai",
     output:
         "results/predict/{model}/{name}.tsv.gz",
     log:
@@ -35,7 +34,6 @@ rule variant_effects:
         model="results/models/{model}/model.pt",
         vcf=vcf_source,
         genome=f"resources/genome/{GENOME}.fa",
-        fai=f"resources/genome/{GENOME}.fa.fai",
     output:
         table="results/variants/{model}/{name}.tsv.gz",
         top="results/variants/{model}/{name}.top.json",
@@ -65,7 +63,6 @@ rule tracks:
         model="results/models/{model}/model.pt",
         regions=tracks_regions(),
         genome=f"resources/genome/{GENOME}.fa",
-        fai=f"resources/genome/{GENOME}.fa.fai",
     output:
         tracks_outputs(),
     log:
