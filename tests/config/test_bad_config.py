@@ -6,6 +6,8 @@ checks that Snakemake prints the same line.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from chromcnn.config.references import check_references, check_split_chromosomes
@@ -214,3 +216,16 @@ def test_demo_planted_table_passes():
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["motifs"]
     cfg["planted"] = str(ROOT / cfg["planted"])
     check_motif_inputs(cfg, "config.yaml")
+
+
+def test_missing_signal_bigwig_names_its_key_and_line(tmp_path):
+    missing = tmp_path / "nowhere.bw"
+    path = demo_cfg(
+        tmp_path,
+        lambda t: re.sub(r"  erythroid: (\S+)", rf"  erythroid: {{peaks: \1, signal: {missing}}}", t, count=1),
+    )
+    with pytest.raises(InputError) as exc:
+        validated(path)
+    text = one_line(exc)
+    assert text.startswith(f"{path}:{line_of(path, 'erythroid:')}: cell_types.erythroid.signal: file '{missing}'")
+    assert "does not exist" in text

@@ -175,6 +175,8 @@ def iter_inputs(config: dict) -> list[tuple[str, str, tuple[str, ...]]]:
             out.append((name, value, ("cell_types", name)))
         else:
             out.append((name, value["peaks"], ("cell_types", name, "peaks")))
+            if value.get("signal"):  # a coverage bigWig (targets.mode: signal)
+                out.append((f"{name} signal", value["signal"], ("cell_types", name, "signal")))
     return out
 
 
