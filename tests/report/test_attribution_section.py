@@ -13,6 +13,7 @@ import pytest
 from chromcnn.interpret import attribution as at
 from chromcnn.interpret import methods
 from chromcnn.interpret import modisco as mo
+from chromcnn.interpret.attribution_method import RECOVERY_COLUMNS
 from chromcnn.io.atomic import write_json, write_tsv
 from chromcnn.report import attribution_sections as sec
 from report_inputs import MODELS, make_inputs
@@ -69,17 +70,7 @@ def inp(tmp_path_factory):
             ["MA0139.2", "CTCF", "cnn-s1", True, 1, "t0.pos.pattern_0", 1e-6, 1, "MA0080.7"],
             ["MA0139.2", "CTCF", "linear-s1", False, 0, "", np.nan, 0, ""],
         ],
-        columns=[
-            "motif_id",
-            "name",
-            "model",
-            "recovered",
-            "n_patterns",
-            "patterns",
-            "best_qvalue",
-            "n_off_family",
-            "off_family",
-        ],
+        columns=RECOVERY_COLUMNS,  # the layout attribution_recovery writes
     )
     write_tsv(recovery, method.file("planted"))
     files = methods.from_inputs(methods.report_inputs(MODELS, [method]))
