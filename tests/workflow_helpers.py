@@ -21,10 +21,12 @@ def demo_models() -> dict:
 
 def demo_config(**overrides) -> dict:
     """The shipped config.yaml with demo paths made absolute, without its named variants
-    (``train.models``: tests name the models they train; :func:`demo_models` has them) and without
+    (``train.models``: tests name the models they train; :func:`demo_models` has them), without
+    its ``train.overrides`` (an override of an architecture a test does not train is an error) and without
     attribution (``interpret.attribution.models: []``: minutes of CPU per model), then updated."""
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
     cfg["train"]["models"] = {}
+    cfg["train"]["overrides"] = {}
     cfg["interpret"]["attribution"]["models"] = []
     demo = str(ROOT / "resources" / "demo")
     cfg["genome"]["fasta"] = cfg["genome"]["fasta"].replace("resources/demo", demo)

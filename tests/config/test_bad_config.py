@@ -132,14 +132,16 @@ def test_override_for_a_misspelt_architecture(tmp_path):
     assert "did you mean 'basset'" in text
 
 
-def test_override_for_an_architecture_not_trained_is_a_warning_with_its_line(tmp_path):
+def test_override_for_an_architecture_not_trained_is_an_error_at_its_line(tmp_path):
     path = demo_cfg(tmp_path, lambda t: t.replace("[deepsea, chromdragonn,", "[chromdragonn,"))
-    cfg = validated(path)  # shortening the list keeps the demo's tuned overrides: not an error
-    warnings = check_references(cfg, str(path))
-    assert warnings == [
-        f"{path}:{line_of(path, 'deepsea:')}: train.overrides.deepsea applies to nothing: 'deepsea' is not in "
-        "train.architectures (add it there to train it, or delete the override to silence this)"
-    ]
+    with pytest.raises(InputError) as exc:
+        validated(path)  # its settings would apply to nothing
+    assert one_line(exc) == (
+        f"{path}:{line_of(path, 'deepsea:')}: train.overrides.deepsea applies to nothing: architecture 'deepsea' "
+        "is not trained in this run (train.architectures: chromdragonn, basenji, rc_cnn, deepbind, cnn, linear). "
+        "Fix: add 'deepsea' to train.architectures, move these settings into a variant under train.models "
+        "(arch: deepsea), or delete the train.overrides.deepsea block."
+    )
 
 
 def test_two_cell_types_reading_one_file(tmp_path):

@@ -1,7 +1,7 @@
 """Config values that must refer to something: checked when the workflow is parsed.
 
 A key that names nothing is a mistake the schema cannot see: overrides for an
-architecture that is not trained (or misspelt), two cell types reading one file
+architecture that is not trained in this run (or misspelt), two cell types reading one file
 (the same labels twice), and held-out split chromosomes the genome lacks (that
 one needs the genome's chromosome names, so the data stage calls
 :func:`check_split_chromosomes` before it reads any peak).
@@ -24,40 +24,40 @@ def _near(name: str, options: list[str]) -> str:
 
 
 def check_overrides(config: dict, sources: ConfigSources) -> list[str]:
-    """Every ``train.overrides`` entry must name a known architecture or seqgra model.
+    """Every ``train.overrides`` entry must name an architecture or seqgra model this run trains.
 
-    A name nothing is called (a misspelling) is an error. A registered architecture
-    that is not in ``train.architectures`` is a warning, not an error: shortening the
-    list while keeping its tuned overrides (as the demo's config.yaml invites) is
-    deliberate, but the user is told the settings apply to nothing.
+    A name nothing is called (a misspelling) and a registered architecture that is
+    not in ``train.architectures`` (its settings would apply to nothing: a user who
+    shortened the list, or meant a variant under ``train.models``) are both errors.
 
     Returns
     -------
     list of str
-        One-line warnings ``file:line: ...`` for overrides of untrained architectures.
+        Always empty (kept so :func:`check_references` can return warnings).
 
     Raises
     ------
     InputError
-        At the override's line, naming the nearest configured name.
+        At the override's line: the nearest configured name for a misspelling, or
+        "add it to train.architectures (or train.models), or delete the block".
     """
     from chromcnn import models
 
     train = config["train"]
     trained = list(train["architectures"]) + list(train["seqgra"])
     variants = list(train.get("models", {}) or {})
-    warnings = []
     for name in train.get("overrides", {}) or {}:
         if name in trained or name in variants:  # an override named after a variant: check_names says why
             continue
         at = sources.at(("train", "overrides", name))
         if name in models.REGISTRY:
-            where = at["path"] if at["line"] is None else f"{at['path']}:{at['line']}"
-            warnings.append(
-                f"{where}: train.overrides.{name} applies to nothing: '{name}' is not in train.architectures "
-                f"(add it there to train it, or delete the override to silence this)"
+            raise InputError(
+                f"train.overrides.{name} applies to nothing: architecture '{name}' is not trained in this run "
+                f"(train.architectures: {', '.join(train['architectures']) or 'none'})",
+                f"add '{name}' to train.architectures, move these settings into a variant under train.models "
+                f"(arch: {name}), or delete the train.overrides.{name} block",
+                **at,
             )
-            continue
         raise InputError(
             f"train.overrides.{name}: no architecture or seqgra model is called '{name}'"
             f"{_near(name, trained + models.names())}",
@@ -65,7 +65,7 @@ def check_overrides(config: dict, sources: ConfigSources) -> list[str]:
             "variants take their settings in train.models) or delete it",
             **at,
         )
-    return warnings
+    return []
 
 
 def _same_file(a: str, b: str) -> bool:
