@@ -7,8 +7,10 @@ so the demo's five cell types would be downloaded beside the example's four.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -79,3 +81,76 @@ def test_nothing_of_the_demo_leaks_into_another_configfile(tmp_path, section):
     proc = dry_run("--configfile", str(path), "--printshellcmds")
     assert proc.returncode == 0, proc.stderr
     assert "planted_motifs.tsv" not in proc.stdout  # the demo's motifs.planted
+
+
+EXAMPLE = ROOT / "config/examples/encode_hg38_dnase.yaml"
+SYNTAX_FIX = (
+    "Fix: correct the YAML syntax at that line (a missing ':' or space after it, an unclosed quote or bracket, "
+    "an indentation that does not line up with the lines above)."
+)
+
+
+def broken_example(text: str) -> tuple[str, int]:
+    """``text`` with the example's ``window:`` line broken as stated; the broken line's number."""
+    lines = EXAMPLE.read_text().splitlines()
+    number = next(i for i, t in enumerate(lines) if t.startswith("window:"))
+    lines[number] = text
+    return "\n".join(lines) + "\n", number + 1
+
+
+@pytest.fixture
+def user_file():
+    """A file under config/examples/ (removed afterwards), named as a user types it."""
+    rel = f"config/examples/mine-{os.getpid()}.yaml"
+    yield rel
+    (ROOT / rel).unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["tab", "missing colon", "unclosed bracket", "empty"],
+)
+def test_a_yaml_mistake_in_a_configfile_is_our_one_line(user_file, case):
+    """Snakemake reads --configfile files before the Snakefile; profiles/default checks them first."""
+    rows = EXAMPLE.read_text().splitlines()
+    top = next(i for i, t in enumerate(rows) if t.startswith("splits:"))
+    if case == "tab":
+        text, line = "\n".join(rows[: top + 1] + ["\tvalid: [chr9]"] + rows[top + 1 :]) + "\n", top + 2
+    elif case == "missing colon":
+        text, line = broken_example("window 300")
+    elif case == "unclosed bracket":
+        text, line = broken_example("window: [300")
+    else:
+        text, line = "", None
+    (ROOT / user_file).write_text(text)
+    start = time.perf_counter()
+    proc = dry_run("--configfile", user_file)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 1
+    errors = [t for t in proc.stderr.splitlines() if "chromcnn error" in t]
+    assert len(errors) == 1 and "WorkflowError" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    if case == "tab":
+        assert errors[0] == (
+            f"chromcnn error: {user_file}:{line}: a tab indents this line; YAML indentation must be spaces. "
+            "Fix: replace the tab(s) with spaces (the file's other lines use spaces)."
+        )
+    elif case == "empty":
+        assert errors[0].startswith(f"chromcnn error: {user_file}: config file is empty. Fix: copy config.yaml")
+    else:
+        assert errors[0].startswith(f"chromcnn error: {user_file}:{line}: not valid YAML (")
+        assert errors[0].endswith(SYNTAX_FIX)
+    assert seconds < 60, (
+        seconds
+    )  # before Snakemake parses the workflow (about 20 s of it is starting Python under load)
+    print(f"{case}: {seconds:.1f} s until the error")
+
+
+def test_a_missing_configfile_and_the_second_of_two_files_are_named(tmp_path):
+    proc = dry_run("--configfile", "config/examples/nosuch.yaml")
+    assert proc.returncode == 1
+    assert "chromcnn error: config/examples/nosuch.yaml: config file not found. Fix: check the path" in proc.stderr
+    second = tmp_path / "second.yaml"
+    second.write_text("window: 300\nseed: [1\n")
+    proc = dry_run(f"--configfile={EXAMPLE}", "--configfile", str(second))  # Snakemake takes the last option
+    assert proc.returncode == 1
+    assert f"chromcnn error: {second}:2: not valid YAML (" in proc.stderr

@@ -53,8 +53,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def _yaml_error(err: yaml.YAMLError, path: str | Path, text: str) -> InputError:
     """One line for a YAML syntax error: the line, and tabs named as such."""
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    line = None if mark is None else mark.line + 1
     problem = str(getattr(err, "problem", None) or err).split("\n")[0]
+    context = str(getattr(err, "context", None) or "")
+    if any(word in context for word in ("simple key", "flow", "quoted")):
+        # a key without ':', an unclosed bracket or quote: the line where it began
+        mark = getattr(err, "context_mark", None) or mark
+    line = None if mark is None else mark.line + 1
     rows = text.splitlines()
     tabbed = [i + 1 for i, row in enumerate(rows) if row[: len(row) - len(row.lstrip())].count("\t")]
     if "\t" in problem or "'\\t'" in problem or (tabbed and line in tabbed):
@@ -66,7 +70,8 @@ def _yaml_error(err: yaml.YAMLError, path: str | Path, text: str) -> InputError:
         )
     return InputError(
         f"not valid YAML ({problem})",
-        "correct the YAML syntax at that line (a missing ':' or space after it, an unclosed quote or bracket)",
+        "correct the YAML syntax at that line (a missing ':' or space after it, an unclosed quote or bracket, "
+        "an indentation that does not line up with the lines above)",
         path=path,
         line=line,
     )
@@ -209,3 +214,44 @@ def user_path(path: str | Path) -> str:
     """A config file as the user would write it: relative to the current directory when inside it."""
     text = os.path.relpath(path)
     return str(path) if text.startswith("..") else text
+
+
+def configfiles_in(argv: list[str]) -> list[str]:
+    """The files after ``--configfile``/``--configfiles`` in a snakemake command line.
+
+    As Snakemake's own parser reads them (``nargs="+"``: every word up to the next
+    option), also in the ``--configfile=FILE`` form.
+    """
+    files: list[str] = []
+    taking = False
+    for word in argv:
+        name, eq, value = word.partition("=")
+        if name in ("--configfile", "--configfiles"):
+            taking = not eq
+            files += [value] if eq else []
+        elif word.startswith("-") and word != "-":
+            taking = False
+        elif taking:
+            files.append(word)
+    return files
+
+
+def check_configfiles(argv: list[str]) -> str | None:
+    """The one-line message for the first unreadable file given with ``--configfile``, or None.
+
+    Snakemake loads these files before it reads the Snakefile, and answers a YAML
+    mistake with a message naming no file or line; the workflow profile
+    (``profiles/default/config.yaml``) calls this first, so the user sees ours.
+    """
+    for name in configfiles_in(argv):
+        try:
+            if not Path(name).is_file():
+                raise InputError(
+                    "config file not found",
+                    "check the path given with --configfile (relative to the directory you run snakemake in)",
+                    path=name,
+                )
+            load_yaml(name)
+        except InputError as err:
+            return f"chromcnn error: {err.one_line()}"
+    return None
