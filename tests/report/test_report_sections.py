@@ -77,9 +77,9 @@ def test_training(inp):
     # saved epoch by valid AUPRC (the default monitor: epoch 2) and its valid AUROC, total seconds, settings
     # cnn-s1 ran its max_epochs (3) with its best epoch within the patience (default 5): not converged
     flag = "<b>not converged: stopped at max_epochs (3), improving within the last 5 epochs</b>"
-    assert f"<td>cnn-s1</td><td>3</td><td>2</td><td>0.700</td><td>{flag}</td><td>4</td>" in html
+    assert f'<td>cnn-s1</td><td>3</td><td>2</td><td>0.700</td><td>{flag}</td><td class="wall-time">4</td>' in html
     assert "adam lr 0.001, batch 100, max 3 epochs, num_filters=16" in html
-    assert "<td>linear-s1</td><td>3</td><td>2</td><td>0.710</td><td></td><td>4</td><td></td>" in html
+    assert '<td>linear-s1</td><td>3</td><td>2</td><td>0.710</td><td></td><td class="wall-time">4</td><td></td>' in html
     assert images(html) == 1
     assert stage.settings_text(None) == ""
 

@@ -3,21 +3,29 @@ config.yaml, a killed run (SIGKILL, then SIGINT) typed again, the stale lock SIG
 leaves, and a deleted genome index. (Which file a mistake is blamed on, with several
 --configfile files or --config: tests/config/test_bad_config.py and test_configfile.py.)
 
-The kill test runs only the data stage of the demo (its cheapest outputs: windows,
-qc.json and the test split) so that it fits the slow tier's budget.
+The first kill test runs only the data stage of the demo (its cheapest outputs: windows,
+qc.json and the test split); the second runs the whole pipeline on the smallest config
+that has every later stage (one 8-filter CNN, one epoch) once, keeps its data stage, and
+kills the rest with SIGKILL and SIGINT in training, in the motif job and in the report.
 """
 
 from __future__ import annotations
 
 import filecmp
 import os
+import re
+import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import torch
 import yaml
+from chromcnn.training.checkpoint import WALL_TIME_COLUMNS
 from conftest import ROOT
 from workflow_helpers import SNAKEMAKE, demo_config, run_env
 
@@ -123,3 +131,123 @@ def test_killed_runs_typed_again_end_byte_identical_with_no_temp_file(tmp_path):
     assert leftovers(work) == []
     for target in TARGETS:
         assert filecmp.cmp(ref / target, work / target, shallow=False), target
+
+
+def small_config() -> dict:
+    """The demo with every stage after the data at its smallest: one 8-filter CNN, one epoch."""
+    cfg = demo_config()
+    cfg["train"].update(
+        architectures=["cnn"],
+        max_epochs=1,
+        threads=1,
+        overrides={"cnn": {"epoch_examples": 2000, "hparams": {"num_filters": 8, "kernel_size": 15}}},
+    )
+    cfg["evaluate"].update(bootstrap=50, threads=1)
+    cfg["motifs"].update(influence_sequences=20, max_sequences=2000, untrained_null=False, planted=None)
+    return cfg
+
+
+DOWNSTREAM = ("results/models", "results/evaluation", "results/motifs", "results/report.html")
+# (rule as Snakemake announces it, output that exists only once that job has finished)
+STAGES = {
+    "train": "results/models/cnn-s1/model.pt",
+    "filter_motifs": "results/motifs/cnn-s1/filters.tsv",
+    "report": "results/report.html",
+}
+
+
+def output_files(work: Path) -> dict[str, Path]:
+    """Every file the pipeline wrote under results/ and resources/, by relative path."""
+    return {
+        str(p.relative_to(work)): p for sub in ("results", "resources") for p in (work / sub).rglob("*") if p.is_file()
+    }
+
+
+def kill_in(work: Path, rule: str, sig: int, timeout: float = 600) -> str:
+    """Run the same command; once ``rule``'s job has started, send ``sig`` to the group; its output."""
+    proc = subprocess.Popen(
+        command(work),
+        cwd=work,
+        env=run_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + timeout
+    while not any(f"rule {rule}:" in t for t in lines) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # the job's Python is starting (imports alone take longer)
+    assert proc.poll() is None, f"the run ended before {rule} was killed: " + "".join(lines)[-3000:]
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=120)
+    reader.join(timeout=30)
+    assert proc.returncode != 0
+    assert not (work / STAGES[rule]).exists(), f"{rule} finished before the kill"
+    return "".join(lines)
+
+
+def test_killed_in_every_later_stage_typed_again_ends_byte_identical(tmp_path):
+    """SIGKILL, then SIGINT, in training, motifs and the report; the same command each time."""
+    work, ref = tmp_path / "work", tmp_path / "ref"
+    work.mkdir()
+    (work / "config.yaml").write_text(yaml.safe_dump(small_config(), sort_keys=False))
+    done = run(work)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for sub in ("results", "resources"):
+        shutil.copytree(work / sub, ref / sub)
+    for rel in DOWNSTREAM:  # the data stage stays (its kills: the test above)
+        path = work / rel
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for rule in STAGES:
+        killed = kill_in(work, rule, signal.SIGKILL)
+        assert "removed the lock left by a killed run" not in killed  # SIGINT released it
+        interrupted = kill_in(work, rule, signal.SIGINT)
+        assert "removed the lock left by a killed run" in interrupted, interrupted[-3000:]
+    again = run(work)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert leftovers(work) == [] and not list((work / ".snakemake" / "incomplete").rglob("*"))
+    assert not list((work / ".snakemake" / "locks").iterdir())
+    expected, got = output_files(ref), output_files(work)
+    assert sorted(got) == sorted(expected)
+    differ = [rel for rel in expected if not filecmp.cmp(expected[rel], got[rel], shallow=False)]
+    # the one quantity allowed to differ: the epoch's wall time (README, "Reproducible")
+    assert sorted(differ) == sorted(WALL_TIME_FILES), differ
+    for rel in differ:
+        assert without_wall_time(expected[rel]) == without_wall_time(got[rel]), rel
+
+
+# Files that hold the epoch's wall time (history.tsv's seconds and samples_per_s, the
+# report's training-time cell, the resume checkpoint's history); nothing else may differ.
+WALL_TIME_FILES = (
+    "results/models/cnn-s1/history.tsv",
+    "results/models/cnn-s1/checkpoints/last.pt",
+    "results/report.html",
+)
+
+
+def without_wall_time(path: Path) -> object:
+    """The file's content with the wall-time fields (:data:`WALL_TIME_COLUMNS`) taken out."""
+    if path.suffix == ".tsv":
+        return pd.read_csv(path, sep="\t").drop(columns=list(WALL_TIME_COLUMNS)).to_csv()
+    if path.suffix == ".html":
+        return re.sub(r'<td class="wall-time">[^<]*</td>', "", path.read_text())
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    for row in ckpt["state"]["history"]:
+        for key in WALL_TIME_COLUMNS:
+            row.pop(key)
+    return plain(ckpt)
+
+
+def plain(value: object) -> object:
+    """``value`` with every tensor as a nested list, comparable with ``==``."""
+    if torch.is_tensor(value):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value

@@ -27,6 +27,9 @@ from chromcnn.io.atomic import atomic_path, write_text
 
 LOG = logging.getLogger(__name__)
 HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "lr", "seconds", "samples_per_s"]
+#: The epoch's wall time and speed: in history.tsv (and the log), never in model.pt, so the
+#: same config and seed give a byte-identical model file (and everything computed from it).
+WALL_TIME_COLUMNS = ("seconds", "samples_per_s")
 #: history.tsv of a regression (``targets.mode: signal``): its validation metrics, named for what they hold.
 REGRESSION_HISTORY_COLUMNS = [*HISTORY_COLUMNS[:3], "valid_pearson", "valid_mse", *HISTORY_COLUMNS[5:]]
 
@@ -49,13 +52,14 @@ def save_atomic(obj: Any, path: Path) -> None:
 
 
 def save_best(out: Path, model: nn.Module, settings: TrainSettings, epoch: int, row: dict, meta: dict | None) -> None:
-    """``checkpoints/best.pt``: weights, settings, the epoch's validation row and ``meta`` (the model-file header)."""
+    """``checkpoints/best.pt``: weights, settings, the epoch's validation row (without its wall
+    time: :data:`WALL_TIME_COLUMNS`) and ``meta`` (the model-file header)."""
     save_atomic(
         {
             "state_dict": model.state_dict(),
             "settings": dataclasses.asdict(settings),
             "best_epoch": epoch,
-            "valid": row,
+            "valid": {k: v for k, v in row.items() if k not in WALL_TIME_COLUMNS},
             **(meta or {}),
         },
         out / "checkpoints" / "best.pt",
