@@ -7,12 +7,13 @@ checks that Snakemake prints the same line.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 from chromcnn.config.references import check_references, check_split_chromosomes
 from chromcnn.config.schema import validate_config
-from chromcnn.config.sources import ConfigSources, load_yaml
+from chromcnn.config.sources import ConfigSources, check_configfiles, configfiles_in, load_yaml
 from chromcnn.config.tables import check_motif_inputs
 from chromcnn.errors import InputError
 from conftest import ROOT
@@ -231,3 +232,22 @@ def test_missing_signal_bigwig_names_its_key_and_line(tmp_path):
     text = one_line(exc)
     assert text.startswith(f"{path}:{line_of(path, 'erythroid:')}: cell_types.erythroid.signal: file '{missing}'")
     assert "does not exist" in text
+
+
+def test_the_configfiles_of_a_command_line_as_snakemake_reads_them():
+    argv = ["-n", "--configfile", "a.yaml", "b.yaml", "--cores", "1", "--configfiles=c.yaml", "all", "--config", "x=1"]
+    assert configfiles_in(argv) == ["a.yaml", "b.yaml", "c.yaml"]
+    assert configfiles_in(["--config", "window=5", "--cores", "1"]) == []
+
+
+def test_check_configfiles_names_the_first_bad_file_and_its_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("good.yaml").write_text("window: 300\n")
+    Path("bad.yaml").write_text("window: 300\nsplits:\n  valid: [chr2\n  test: [chr3]\n")
+    assert check_configfiles(["--configfile", "good.yaml"]) is None
+    message = check_configfiles(["--configfile", "good.yaml", "bad.yaml"])
+    assert message.startswith("chromcnn error: bad.yaml:3: not valid YAML (")  # where the bracket opened
+    assert check_configfiles(["--configfile", "gone.yaml"]) == (
+        "chromcnn error: gone.yaml: config file not found. Fix: check the path given with --configfile "
+        "(relative to the directory you run snakemake in)."
+    )

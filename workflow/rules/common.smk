@@ -43,7 +43,9 @@ from chromcnn.config.targets import (
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 # config.yaml is the default; a file given with --configfile stands alone (Snakemake would
 # otherwise merge it into config.yaml's dictionaries). --config key=value still applies.
-# Our reader goes first, so a YAML mistake is one file:line message, not Snakemake's.
+# Our reader goes first, so a YAML mistake is one file:line message, not Snakemake's
+# (files given with --configfile: Snakemake reads them before this file, so the workflow
+# profile profiles/default/config.yaml checks them even earlier).
 _CLI_CONFIGS = [user_path(f) for f in workflow.overwrite_configfiles or []]
 _DEFAULT = ["config.yaml"] if Path("config.yaml").is_file() else []
 try:
