@@ -322,6 +322,12 @@ def oracle_models():
     return ["oracle"] if has_planted() else []
 
 
+def reference_models():
+    """The references compared beside the models: the oracle (:func:`oracle_models`) and, in
+    signal mode, the GC-only regression ``gc_only`` (rule ``gc_regression``)."""
+    return oracle_models() + (["gc_only"] if target_mode(config) == "signal" else [])
+
+
 ORACLE_MOTIF_KEYS = ("planted", "database", "jaspar_release", "collection", "tax_group")
 
 
@@ -336,6 +342,11 @@ def oracle_hash():
     return config_hash(
         {"data": DATA_HASH, "evaluate": config["evaluate"], "motifs": oracle_settings()}
     )
+
+
+def gc_regression_hash():
+    """Hash of the data config and the ``evaluate`` section (all the GC-only regression reads)."""
+    return config_hash({"data": DATA_HASH, "evaluate": config["evaluate"]})
 
 
 def motif_database_files():
