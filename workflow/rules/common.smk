@@ -203,6 +203,7 @@ def target_params():
     return {
         **config["targets"],
         "labels": {t: signal_source(config, t)[0] for t in TASKS},
+        "test": config["splits"]["test"],  # each bigWig must hold data there
     }
 
 
