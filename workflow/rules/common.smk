@@ -205,6 +205,7 @@ def target_params():
     return {
         **config["targets"],
         "labels": {t: signal_source(config, t)[0] for t in TASKS},
+        "test": config["splits"]["test"],  # each bigWig must hold data there
     }
 
 
@@ -324,6 +325,12 @@ def oracle_models():
     return ["oracle"] if has_planted() else []
 
 
+def reference_models():
+    """The references compared beside the models: the oracle (:func:`oracle_models`) and, in
+    signal mode, the GC-only regression ``gc_only`` (rule ``gc_regression``)."""
+    return oracle_models() + (["gc_only"] if target_mode(config) == "signal" else [])
+
+
 ORACLE_MOTIF_KEYS = ("planted", "database", "jaspar_release", "collection", "tax_group")
 
 
@@ -338,6 +345,11 @@ def oracle_hash():
     return config_hash(
         {"data": DATA_HASH, "evaluate": config["evaluate"], "motifs": oracle_settings()}
     )
+
+
+def gc_regression_hash():
+    """Hash of the data config and the ``evaluate`` section (all the GC-only regression reads)."""
+    return config_hash({"data": DATA_HASH, "evaluate": config["evaluate"]})
 
 
 def motif_database_files():

@@ -1,5 +1,5 @@
 # Test-split metrics per model (and of the planted-motif oracle when motifs.planted is
-# set), then macro/micro summary and paired comparison.
+# set; in signal mode also the GC-only regression), then macro/micro summary and paired comparison.
 
 
 rule evaluate:
@@ -67,11 +67,40 @@ rule oracle:
         "../scripts/oracle.py"
 
 
+rule gc_regression:
+    input:
+        train="results/data/train.h5",
+        test="results/data/test.h5",
+    output:
+        metrics="results/evaluation/gc_only/metrics.tsv",
+        predictions="results/evaluation/gc_only/predictions.npz",
+        record="results/evaluation/gc_only/evaluation.json",
+    log:
+        "logs/evaluate/gc_only.log",
+    benchmark:
+        "benchmarks/evaluate/gc_only.tsv"
+    conda:
+        "../envs/motifs.yaml"
+    threads: setting("evaluate", "threads")
+    resources:
+        mem_mb=mem_mb_scaled(4000),
+        runtime=runtime_scaled(60),
+    params:
+        batch_size=setting("evaluate", "batch_size"),
+        bootstrap=setting("evaluate", "bootstrap"),
+        block_bp=setting("evaluate", "block_bp"),
+        ci=setting("evaluate", "ci"),
+        seed=setting("seed"),
+        config_hash=gc_regression_hash(),
+    script:
+        "../scripts/gc_regression.py"
+
+
 rule compare_models:
     input:
         predictions=expand(
             "results/evaluation/{model}/predictions.npz",
-            model=MODELS + oracle_models(),
+            model=MODELS + reference_models(),
         ),
     output:
         summary=report(
@@ -96,7 +125,7 @@ rule compare_models:
         mem_mb=4000,
         runtime=60,
     params:
-        models=MODELS + oracle_models(),
+        models=MODELS + reference_models(),
         ci=setting("evaluate", "ci"),
         multiple_testing=setting("compare", "multiple_testing"),
         seed=setting("seed"),

@@ -5,6 +5,7 @@ import json
 from chromcnn.data.genome import fasta_index
 from chromcnn.data.hdf5 import write_split
 from chromcnn.data.signal import SignalTargets, check_signal_chroms
+from chromcnn.data.signal_checks import check_signal_assembly, check_test_coverage
 from chromcnn.io.provenance import package_versions, read_provenance
 from chromcnn.runner import run
 
@@ -23,7 +24,12 @@ def main(smk, log):
         sizes = {e.name: e.length for e in fasta_index(smk.input.fasta)}
         paths = dict(zip(p.targets["labels"], smk.input.signals))
         for task, path in paths.items():
-            lacking = check_signal_chroms(path, task, sizes, label=p.targets["labels"][task])
+            label = p.targets["labels"][task]
+            lacking = check_signal_chroms(path, task, sizes, label=label)
+            check_signal_assembly(path, task, sizes, label=label)
+            if p.targets.get("test"):
+                covered = check_test_coverage(path, task, p.targets["test"], sizes, label=label)
+                log.info("%s: %d bases with coverage on the test split", task, covered)
             if lacking:
                 log.warning("%s: no coverage on %s (their windows get 0)", task, ", ".join(lacking[:5]))
         signal = SignalTargets(paths, p.targets["center"], p.targets["transform"])

@@ -366,23 +366,20 @@ def paired_differences(
         ra, rb = getattr(a, f"{metric}_reps"), getattr(b, f"{metric}_reps")
         diffs = [(t, pa[i] - pb[i], ra[i] - rb[i]) for i, t in enumerate(tasks)]
         diffs.append(("macro", macro(pa[:, None])[0] - macro(pb[:, None])[0], macro(ra) - macro(rb)))
-        for task, point, rep in diffs:
-            lo, hi = interval(rep, level)
-            winner = name_a if lo > 0 else name_b if hi < 0 else "tie"
-            rows.append(
-                {
-                    "model_a": name_a,
-                    "model_b": name_b,
-                    "task": task,
-                    "metric": metric,
-                    "difference": float(point),
-                    "lo": float(lo),
-                    "hi": float(hi),
-                    "p": bootstrap_p(rep),
-                    "winner": winner,
-                }
-            )
+        rows += [_difference_row(name_a, name_b, task, metric, point, rep, level) for task, point, rep in diffs]
     return rows
+
+
+def _difference_row(
+    name_a: str, name_b: str, task: str, metric: str, point: float, rep: np.ndarray, level: float, lower: bool = False
+) -> dict:
+    """One comparison.tsv row: difference a - b (``point``; replicates ``rep`` float (B,)), interval,
+    p-value and winner; with ``lower`` (MSE) a difference below 0 makes ``name_a`` the winner."""
+    lo, hi = interval(rep, level)
+    better_a, better_b = (hi < 0, lo > 0) if lower else (lo > 0, hi < 0)
+    winner = name_a if better_a else name_b if better_b else "tie"
+    row = {"model_a": name_a, "model_b": name_b, "task": task, "metric": metric, "difference": float(point)}
+    return {**row, "lo": float(lo), "hi": float(hi), "p": bootstrap_p(rep), "winner": winner}
 
 
 def save_replicates(path: str, reps: Replicates, y: np.ndarray, probs: np.ndarray, meta: dict) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chromcnn.evaluation.metrics import bootstrap_p, bootstrap_weights, interval, macro
+from chromcnn.evaluation.metrics import _difference_row, bootstrap_weights, interval, macro
 from chromcnn.io.atomic import atomic_path
 
 METRICS = ("pearson", "spearman", "mse")
@@ -167,23 +167,8 @@ def regression_differences(
         pa, pb, ra, rb = a.point[m], b.point[m], a.reps[m], b.reps[m]
         diffs = [(task, pa[i] - pb[i], ra[i] - rb[i]) for i, task in enumerate(tasks)]
         diffs.append(("macro", macro(pa[:, None])[0] - macro(pb[:, None])[0], macro(ra) - macro(rb)))
-        for task, point, rep in diffs:
-            lo, hi = interval(rep, level)
-            better_a, better_b = (hi < 0, lo > 0) if m == "mse" else (lo > 0, hi < 0)
-            winner = name_a if better_a else name_b if better_b else "tie"
-            rows.append(
-                {
-                    "model_a": name_a,
-                    "model_b": name_b,
-                    "task": task,
-                    "metric": m,
-                    "difference": float(point),
-                    "lo": float(lo),
-                    "hi": float(hi),
-                    "p": bootstrap_p(rep),
-                    "winner": winner,
-                }
-            )
+        lower = m in LOWER_IS_BETTER
+        rows += [_difference_row(name_a, name_b, task, m, point, rep, level, lower) for task, point, rep in diffs]
     return rows
 
 
