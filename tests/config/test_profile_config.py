@@ -79,5 +79,7 @@ def test_a_binary_only_monitor_in_profile_mode_names_its_line(tmp_path, monitor)
 
 def test_the_window_monitor_does_not_exist_in_signal_mode(tmp_path):
     config, path, lines = signal_config(tmp_path, "architectures: [cnn]\nmonitor: valid_window_pearson\n")
-    with pytest.raises(InputError, match="'valid_window_pearson' is a profile-only metric, but targets.mode is 'signal'"):
+    with pytest.raises(
+        InputError, match="'valid_window_pearson' is a profile-only metric, but targets.mode is 'signal'"
+    ):
         resolve(config, "cnn-s1", ["A"], path, lines)

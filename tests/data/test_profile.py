@@ -103,4 +103,3 @@ def test_split_file_profile_mode_shape_dtype_attrs_and_values(tmp_path):
     for i in range(n):
         c = cov[chrom[i]][start[i] + 64 : start[i] + 192].reshape(2, 64).sum(axis=1)
         assert np.allclose(y[i, 0], c) and np.allclose(y[i, 1], 3 * c)
-
