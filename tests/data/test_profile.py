@@ -53,15 +53,16 @@ def test_stretch_reads_match_window_reads_and_call_pybigwig_once_per_stretch(tmp
             calls.append(a)
             return self.inner.values(*a, **k)
 
-    out, nan, neg = read_spans(Counting(bw), "chr1", lo, 100, stretch_bp=5_000)
+    out, nan, neg = read_spans(Counting(bw), "chr1", lo, 100, bin_bp=1, stretch_bp=5_000)
     for i, s in enumerate(lo):
         assert np.array_equal(out[i], values[s : s + 100])
     assert nan == 0 and neg == 0
     # windows within 5 kb share a call: at most ~ 20 kb / (5 kb - 100) + 1 calls, far fewer than 300
     assert 2 <= len(calls) <= 6
     calls.clear()
-    read_spans(Counting(bw), "chr1", lo, 100)  # the default stretch covers the whole chromosome
-    assert len(calls) == 1
+    sums, _, _ = read_spans(Counting(bw), "chr1", lo, 100)  # the default stretch covers the chromosome
+    assert len(calls) == 2  # 300 windows, at most STRETCH_ROWS = 256 per call
+    assert np.allclose(sums[:, 0], [values[s : s + 100].sum() for s in lo])
     bw.close()
 
 

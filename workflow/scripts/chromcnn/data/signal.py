@@ -40,6 +40,8 @@ TRANSFORMS = {"log1p": np.log1p, "asinh": np.arcsinh, "none": lambda v: v}
 MODES = ("binary", "signal", "profile")
 #: the most bp one pyBigWig call reads (the windows of a stretch are sliced from it).
 STRETCH_BP = 1 << 20
+#: the most windows one pyBigWig call serves (bounds the (rows, span) slice in memory).
+STRETCH_ROWS = 256
 
 
 def transform(values: np.ndarray, name: str) -> np.ndarray:
@@ -123,8 +125,10 @@ def check_signal_chroms(path: str, task: str, chrom_sizes: dict[str, int], label
     return [c for c in chrom_sizes if c not in names]
 
 
-def read_spans(bw, chrom: str, lo: np.ndarray, span: int, stretch_bp: int = STRETCH_BP) -> tuple[np.ndarray, int, int]:
-    """Coverage of ``[lo, lo + span)`` for each window, one pyBigWig call per stretch of windows.
+def read_spans(
+    bw, chrom: str, lo: np.ndarray, span: int, bin_bp: int | None = None, stretch_bp: int = STRETCH_BP
+) -> tuple[np.ndarray, int, int]:
+    """Summed coverage of ``[lo, lo + span)`` per ``bin_bp`` bin, one pyBigWig call per stretch of windows.
 
     Parameters
     ----------
@@ -134,17 +138,21 @@ def read_spans(bw, chrom: str, lo: np.ndarray, span: int, stretch_bp: int = STRE
         int64 (b,) first base of each span (any order; may overlap).
     span : int
         Bases per window.
+    bin_bp : int, optional
+        Bases per bin (dividing ``span``); None: one bin, the whole span.
     stretch_bp : int
-        The longest region one call reads (a window longer than it is read alone).
+        The longest region one call reads (a window longer than it is read alone); a call also
+        serves at most :data:`STRETCH_ROWS` windows, so memory is bounded by both, not by ``b``.
 
     Returns
     -------
     (numpy.ndarray, int, int)
-        float64 (b, span) values with missing (NaN, off the chromosome) and negative bases
+        float64 (b, span / bin_bp) sums with missing (NaN, off the chromosome) and negative bases
         as 0, then the number of missing and of negative bases.
     """
     lo = np.asarray(lo, np.int64)
-    out = np.zeros((len(lo), span), np.float64)
+    bin_bp = span if bin_bp is None else int(bin_bp)
+    out = np.zeros((len(lo), span // bin_bp), np.float64)
     length = bw.chroms(chrom)
     if length is None or len(lo) == 0:
         return out, len(lo) * span, 0
@@ -153,20 +161,20 @@ def read_spans(bw, chrom: str, lo: np.ndarray, span: int, stretch_bp: int = STRE
     nan = neg = 0
     i = 0
     while i < len(order):
-        j = max(i + 1, int(np.searchsorted(first_lo, first_lo[i] + stretch_bp - span, side="right")))
+        j = int(np.searchsorted(first_lo, first_lo[i] + stretch_bp - span, side="right"))
+        j = min(max(i + 1, j), i + STRETCH_ROWS)
         base, top = int(first_lo[i]), int(first_lo[j - 1]) + span
         stretch = np.full(top - base, np.nan)
         a, b = max(base, 0), min(top, int(length))
         if b > a:
             stretch[a - base : b - base] = bw.values(chrom, a, b, numpy=True)
-        rows = stretch[(first_lo[i:j] - base)[:, None] + np.arange(span)[None, :]]
-        bad = np.isnan(rows)
-        nan += int(bad.sum())
-        rows[bad] = 0.0
-        negative = rows < 0
-        neg += int(negative.sum())
-        rows[negative] = 0.0
-        out[order[i:j]] = rows
+        bad = np.isnan(stretch)
+        negative = stretch < 0
+        stretch[bad | negative] = 0.0
+        offsets = (first_lo[i:j] - base)[:, None] + np.arange(span)[None, :]
+        nan += int(bad[offsets].sum())
+        neg += int(negative[offsets].sum())
+        out[order[i:j]] = stretch[offsets].reshape(j - i, -1, bin_bp).sum(axis=2)
         i = j
     return out, nan, neg
 
@@ -190,8 +198,8 @@ def window_sums(bw, chrom: str, starts: np.ndarray, window: int, center: int) ->
         and negative bases.
     """
     offset = (window - center) // 2
-    values, nan, neg = read_spans(bw, chrom, np.asarray(starts, np.int64) + offset, center)
-    return values.sum(axis=1), len(starts) * center, nan, neg
+    sums, nan, neg = read_spans(bw, chrom, np.asarray(starts, np.int64) + offset, center)
+    return sums[:, 0], len(starts) * center, nan, neg
 
 
 def n_bins(window: int, bin_bp: int, crop: int) -> int:
@@ -215,8 +223,8 @@ def bin_profiles(
         float64 (b, n_bins) sums (missing and negative bases as 0), bases read, missing, negative.
     """
     nb = n_bins(window, bin_bp, crop)
-    values, nan, neg = read_spans(bw, chrom, np.asarray(starts, np.int64) + crop, nb * bin_bp)
-    return values.reshape(len(starts), nb, bin_bp).sum(axis=2), len(starts) * nb * bin_bp, nan, neg
+    sums, nan, neg = read_spans(bw, chrom, np.asarray(starts, np.int64) + crop, nb * bin_bp, bin_bp)
+    return sums, len(starts) * nb * bin_bp, nan, neg
 
 
 class SignalTargets:
