@@ -10,7 +10,8 @@ bigWig is read one stretch of at most ``chromcnn.data.signal.STRETCH_BP`` per py
 and rows are written per block, so the peak should not grow with N. The block and shuffle
 buffers are fixed in size but only their touched pages count: below ~20,000 windows they are
 not yet full, so compare scales at or above that (measured, under load: 20,000 -> 194 MB,
-200,000 -> 203 MB, x1.05; 4,000 -> 149 MB, 40,000 -> 285 MB before the buffers fill).
+200,000 -> 203 MB, x1.05; 4,000 -> 149 MB and 40,000 -> 285 MB, measured before the buffers fill
+and before read_spans bounded its slice to STRETCH_ROWS windows).
 """
 
 from __future__ import annotations
