@@ -83,3 +83,12 @@ def test_the_window_monitor_does_not_exist_in_signal_mode(tmp_path):
         InputError, match="'valid_window_pearson' is a profile-only metric, but targets.mode is 'signal'"
     ):
         resolve(config, "cnn-s1", ["A"], path, lines)
+
+
+def test_the_data_hash_reads_only_the_modes_own_target_keys(tmp_path):
+    from chromcnn.config.stages import data_config
+
+    config, _, _ = profile_config(tmp_path, "architectures: [basenji]\n")
+    assert data_config(config)["targets"] == {"mode": "profile", "bin": 128, "crop": 0}
+    config["targets"]["mode"] = "signal"
+    assert data_config(config)["targets"] == {"mode": "signal", "center": 200, "transform": "log1p"}
