@@ -64,7 +64,7 @@ def signal_config(tmp_path, train: str, targets: str = "targets: {mode: signal}\
 
 def test_signal_mode_trains_a_regression_monitored_by_pearson(tmp_path):
     config, path, lines = signal_config(tmp_path, "architectures: [cnn]\n")
-    assert config["targets"] == {"mode": "signal", "center": 200, "transform": "log1p"}
+    assert config["targets"] == {"mode": "signal", "center": 200, "transform": "log1p", "bin": 128, "crop": 0}
     settings = resolve(config, "cnn-s1", ["A"], path, lines)
     assert (settings.task_type, settings.monitor) == ("regression", "valid_pearson")
     config, path, lines = signal_config(tmp_path, "architectures: [cnn]\nmonitor: valid_mse\n")

@@ -192,15 +192,15 @@ def signal_input(wildcards):
 
 
 def signal_files():
-    """The downloaded bigWigs in task order (signal mode), else none (binary)."""
-    if target_mode(config) != "signal":
+    """The downloaded bigWigs in task order (signal, profile modes), else none (binary)."""
+    if target_mode(config) == "binary":
         return []
     return [f"resources/signal/{t}.bw" for t in TASKS]
 
 
 def target_params():
     """encode_split's targets: None in binary mode, else ``targets`` with the bigWigs' labels."""
-    if target_mode(config) != "signal":
+    if target_mode(config) == "binary":
         return None
     return {
         **config["targets"],

@@ -6,6 +6,7 @@ rule evaluate:
     input:
         model="results/models/{model}/model.pt",
         test="results/data/test.h5",
+        train="results/data/train.h5",  # profile mode: the mean-profile baseline
     output:
         metrics="results/evaluation/{model}/metrics.tsv",
         predictions="results/evaluation/{model}/predictions.npz",

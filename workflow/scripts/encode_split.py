@@ -20,7 +20,7 @@ def main(smk, log):
         "provenance": json.dumps({"packages": package_versions(), "genome": genome}),
     }
     signal = None
-    if p.targets:  # targets.mode signal: check every bigWig's names before encoding
+    if p.targets:  # targets.mode signal/profile: check every bigWig's names before encoding
         sizes = {e.name: e.length for e in fasta_index(smk.input.fasta)}
         paths = dict(zip(p.targets["labels"], smk.input.signals))
         for task, path in paths.items():
@@ -32,7 +32,8 @@ def main(smk, log):
                 log.info("%s: %d bases with coverage on the test split", task, covered)
             if lacking:
                 log.warning("%s: no coverage on %s (their windows get 0)", task, ", ".join(lacking[:5]))
-        signal = SignalTargets(paths, p.targets["center"], p.targets["transform"])
+        t = p.targets
+        signal = SignalTargets(paths, t["center"], t["transform"], t["mode"], t.get("bin", 128), t.get("crop", 0))
     n = write_split(
         smk.input.windows,
         p.split,

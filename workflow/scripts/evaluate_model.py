@@ -3,6 +3,7 @@
 import torch
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
+from chromcnn.evaluation import profile as pf
 from chromcnn.evaluation import regression as rg
 from chromcnn.inference import load
 from chromcnn.inference.device import pick_device
@@ -34,7 +35,27 @@ def main(smk, log):
         log.warning(
             "%d bootstrap blocks of %s bp: intervals are unreliable; lower evaluate.block_bp", n_blocks, p.block_bp
         )
-    if loaded.task_type == "regression":  # targets.mode signal: Pearson, Spearman, MSE
+    baseline = None
+    if probs.ndim == 3:  # targets.mode profile: (N, T, bins), and the mean-profile baseline
+        probs = pf.coverage(probs, loaded.settings.get("loss")).astype("float32")
+        reps = pf.profile_replicates(y, probs, p.bootstrap, p.seed, blocks)
+        mean = pf.mean_profile(smk.input.train)
+        baseline = pf.profile_replicates(y, pf.baseline_predictions(mean, len(y)), p.bootstrap, p.seed, blocks)
+        table = pf.profile_table(y, reps, tasks, p.ci)
+        base_table = pf.profile_table(y, baseline, tasks, p.ci)
+        for row, base in zip(table.itertuples(), base_table.itertuples()):
+            log.info(
+                "%s: window Pearson %.4f [%.4f, %.4f] (mean-profile baseline %.4f [%.4f, %.4f]) total Pearson %.4f",
+                row.task,
+                row.window_pearson,
+                row.window_pearson_lo,
+                row.window_pearson_hi,
+                base.window_pearson,
+                base.window_pearson_lo,
+                base.window_pearson_hi,
+                row.total_pearson,
+            )
+    elif loaded.task_type == "regression":  # targets.mode signal: Pearson, Spearman, MSE
         reps = rg.regression_replicates(y, probs, p.bootstrap, p.seed, blocks)
         table = rg.regression_table(y, reps, tasks, p.ci)
         for row in table.itertuples():
@@ -60,8 +81,11 @@ def main(smk, log):
             outside_code(loaded.record.get("seqgra")),
         ),
     }
-    save = rg.save_regression if loaded.task_type == "regression" else ev.save_replicates
-    save(smk.output.predictions, reps, y, probs, meta)
+    if baseline is not None:
+        pf.save_profile(smk.output.predictions, reps, y, probs, meta, baseline)
+    else:
+        save = rg.save_regression if loaded.task_type == "regression" else ev.save_replicates
+        save(smk.output.predictions, reps, y, probs, meta)
     write_json(meta, smk.output.record)
     write_tsv(table, smk.output.metrics)
 

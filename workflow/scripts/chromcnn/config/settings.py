@@ -19,8 +19,10 @@ from chromcnn.errors import InputError
 MONITORS = {
     "multi-label": ("valid_auprc", "valid_auroc", "valid_loss"),
     "multi-class": ("valid_auprc", "valid_auroc", "valid_loss"),
-    "regression": ("valid_pearson", "valid_mse", "valid_loss"),
+    "regression": ("valid_pearson", "valid_mse", "valid_loss", "valid_window_pearson"),
 }
+#: monitors that exist only in ``targets.mode: profile`` (mean over windows of the correlation across bins).
+PROFILE_MONITORS = ("valid_window_pearson",)
 
 
 @dataclass

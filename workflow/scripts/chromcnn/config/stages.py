@@ -77,7 +77,8 @@ def data_config(config: dict) -> dict:
     """The part of a validated config that the data stage reads.
 
     ``targets`` joins it only outside binary mode, and a cell type's unset ``signal`` /
-    ``signal_md5`` are left out, so binary configs hash as before quantitative targets.
+    ``signal_md5`` are left out, so binary configs hash as before quantitative targets; of
+    ``targets`` only the keys its mode reads count (signal: center, transform; profile: bin, crop).
     """
     out = pick(config, DATA_KEYS)
     out["cell_types"] = {
@@ -87,8 +88,10 @@ def data_config(config: dict) -> dict:
         for name, entry in out["cell_types"].items()
     }
     targets = config.get("targets") or {}
-    if targets.get("mode", "binary") != "binary":
-        out["targets"] = targets
+    mode = targets.get("mode", "binary")
+    if mode != "binary":  # only the keys the mode reads: a signal config hashes as before profile mode
+        unused = ("bin", "crop") if mode == "signal" else ("center", "transform")
+        out["targets"] = {k: v for k, v in targets.items() if k not in unused}
     return out
 
 

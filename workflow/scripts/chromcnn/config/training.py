@@ -23,8 +23,9 @@ from pathlib import Path
 import torch
 
 from chromcnn import models
-from chromcnn.config.settings import MONITORS, TrainSettings, check_monitor
+from chromcnn.config.settings import MONITORS, PROFILE_MONITORS, TrainSettings, check_monitor
 from chromcnn.config.sources import ConfigSources
+from chromcnn.config.targets import profile_hparams
 from chromcnn.errors import InputError
 from chromcnn.models import seqgra
 from chromcnn.models.losses import n_outputs
@@ -186,8 +187,10 @@ def resolve(
     hparams = override.pop("hparams", {})
     base.update(override)
     mode = config.get("targets", {}).get("mode", "binary")
-    if mode == "signal":
-        base.update(quantitative(base, source, lines))
+    if mode in ("signal", "profile"):
+        base.update(quantitative(base, source, lines, mode))
+    if mode == "profile":  # basenji's bin head (config.targets.check_profile allows only it)
+        hparams = {**hparams, **profile_hparams(config)}
     settings = TrainSettings(arch=arch, hparams=hparams, seed=seed, **base)
     check_task_type(settings, source, lines, mode)
     if name not in train["seqgra"]:
@@ -195,12 +198,15 @@ def resolve(
     return settings
 
 
-def quantitative(base: dict, source: str | ConfigSources, lines: dict) -> dict:
-    """``targets.mode: signal``: the task type is regression, and the monitor one that exists for it.
+def quantitative(base: dict, source: str | ConfigSources, lines: dict, mode: str = "signal") -> dict:
+    """``targets.mode: signal`` or ``profile``: the task type is regression, and the monitor one that exists for it.
 
     ``train.task_type`` left at ``multi-label`` (the default) becomes ``regression``;
     ``train.monitor`` left at its default (``valid_auprc``, not set in the user's file)
-    becomes ``valid_pearson``.
+    becomes ``valid_pearson`` (signal) or ``valid_window_pearson`` (profile: the mean over
+    windows of the correlation across bins). Profile mode also defaults the loss to
+    Poisson (Basenji's) and turns ``rc_augment`` off (a flipped sequence would need its
+    bins flipped too).
 
     Raises
     ------
@@ -210,20 +216,26 @@ def quantitative(base: dict, source: str | ConfigSources, lines: dict) -> dict:
     """
     if base["task_type"] == "multi-class":
         raise InputError(
-            "train.task_type 'multi-class' needs 0/1 labels, but targets.mode 'signal' writes coverage",
-            "use task_type: regression (or leave the default) with targets.mode: signal",
+            f"train.task_type 'multi-class' needs 0/1 labels, but targets.mode '{mode}' writes coverage",
+            f"use task_type: regression (or leave the default) with targets.mode: {mode}",
             **_at(source, lines, ("train", "task_type")),
         )
     out = {"task_type": "regression"}
     at = _at(source, lines, ("train", "monitor"))
+    allowed = [m for m in MONITORS["regression"] if mode == "profile" or m not in PROFILE_MONITORS]
     if base["monitor"] == "valid_auprc" and not _set_by_user(source, lines, ("train", "monitor")):
-        out["monitor"] = "valid_pearson"
-    elif base["monitor"] not in MONITORS["regression"]:
+        out["monitor"] = "valid_window_pearson" if mode == "profile" else "valid_pearson"
+    elif base["monitor"] not in allowed:
+        kind = "a profile-only" if base["monitor"] in PROFILE_MONITORS else "a binary-label"
         raise InputError(
-            f"train.monitor '{base['monitor']}' is a binary-label metric, but targets.mode is 'signal'",
-            f"set train.monitor to one of: {', '.join(MONITORS['regression'])}",
+            f"train.monitor '{base['monitor']}' is {kind} metric, but targets.mode is '{mode}'",
+            f"set train.monitor to one of: {', '.join(allowed)}",
             **at,
         )
+    if mode == "profile":
+        out["rc_augment"] = False
+        if not base.get("loss"):
+            out["loss"] = "poisson"
     return out
 
 

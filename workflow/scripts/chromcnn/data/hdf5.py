@@ -38,16 +38,15 @@ class _Shuffler:
         self.slots = self.rng.permutation(n // chunk_rows) if self.rng is not None else np.arange(n // chunk_rows)
         self.emitted = 0
         size = buffer_chunks * chunk_rows
-        t = writer.y.shape[1]
         self.x = np.empty((size, 4, window), np.uint8)
-        self.y = np.empty((size, t), writer.y.dtype)
+        self.y = np.empty((size, *writer.y.shape[1:]), writer.y.dtype)
         self.chrom = np.empty(size, dtype=object)
         self.start = np.empty(size, np.int64)
         self.fill = 0
         writer.reserve(n)
 
     def add(self, x: np.ndarray, y: np.ndarray, chrom: str, start: np.ndarray) -> None:
-        """Rows of one chromosome in genomic order: x (b, 4, L) uint8, y (b, T), start (b,)."""
+        """Rows of one chromosome in genomic order: x (b, 4, L) uint8, y (b, T) or (b, T, bins), start (b,)."""
         done = 0
         while done < len(x):
             take = min(len(self.x) - self.fill, len(x) - done)
@@ -122,9 +121,9 @@ def write_split(
     shuffle_chunks : int
         Chunks per shuffle buffer (memory: ``shuffle_chunks * chunk_rows * 4 * window`` bytes).
     signal : SignalTargets, optional
-        ``targets.mode: signal``: ``y`` is float32 coverage of each window
-        (:mod:`chromcnn.data.signal`), read per block, and the file carries ``target_mode``
-        and the transform; None (binary, the default) writes uint8 labels and no new attributes.
+        ``targets.mode: signal`` or ``profile``: ``y`` is float32 coverage of each window,
+        (N, T) or (N, T, bins) (:mod:`chromcnn.data.signal`), read per block, and the file carries
+        ``target_mode`` and its settings; None (binary, the default) writes uint8 labels and no new attributes.
 
     Returns
     -------
@@ -149,7 +148,10 @@ def write_split(
     y_dtype = np.uint8 if signal is None else np.float32
     if signal is not None and signal.tasks != tasks:
         raise ValueError(f"signal tasks {signal.tasks} differ from {windows_tsv}'s {tasks}")
-    with SplitWriter(out_h5, tasks, window, chunk_rows, compression, level, attrs, chrom_len, y_dtype) as writer:
+    y_shape = None if signal is None else signal.y_shape(window)
+    with SplitWriter(
+        out_h5, tasks, window, chunk_rows, compression, level, attrs, chrom_len, y_dtype, y_shape
+    ) as writer:
         rows = _Shuffler(writer, n, chunk_rows, shuffle_chunks, window, seed)
         for frame in read_windows(windows_tsv, chunksize=block_chunks * chunk_rows):
             frame = frame[frame["split"] == split]

@@ -9,6 +9,7 @@ dataset   dtype, shape          meaning
 x         uint8 (N, 4, L)       one-hot A, C, G, T; other bases all-zero
 y         uint8 (N, T)          binary labels (``target_mode`` absent or ``binary``)
 y         float32 (N, T)        ``target_mode`` ``signal``: transformed central coverage
+y         float32 (N, T, B)     ``target_mode`` ``profile``: summed coverage per bin
 chrom     ASCII str (N,)        chromosome (fixed length; ``.asstr()``)
 start     int64 (N,)            0-based start
 end       int64 (N,)            half-open end
@@ -16,8 +17,9 @@ end       int64 (N,)            half-open end
 
 Attributes: ``tasks``, ``genome``, ``genome_md5``, ``window``, ``split``,
 ``format_version``, ``row_order`` (``shuffled`` or ``genomic``) and
-``shuffle_seed``, in signal mode ``target_mode``, ``target_transform``, ``target_center``
-and the per-task counts ``signal_bases``, ``signal_nan``, ``signal_negative``
+``shuffle_seed``, in signal mode ``target_mode``, ``target_transform``, ``target_center``,
+in profile mode ``target_mode``, ``target_bin``, ``target_crop`` (B = (L - 2 crop) / bin),
+and in both the per-task counts ``signal_bases``, ``signal_nan``, ``signal_negative``
 (:mod:`chromcnn.data.signal`), plus ``config_hash`` and ``provenance`` (JSON). Every reader
 checks ``format_version`` first, so a file from another release fails with one
 line that says to rebuild the data stage.
@@ -193,6 +195,7 @@ class SplitWriter(StreamedOutput):
         attrs: dict,
         chrom_len: int = 32,
         y_dtype: type = np.uint8,
+        y_shape: tuple[int, ...] | None = None,
     ) -> None:
         self.path = Path(path)
         self.tmp = temp_path(self.path)
@@ -202,7 +205,8 @@ class SplitWriter(StreamedOutput):
             "x", (0, 4, window), np.uint8, maxshape=(None, 4, window), chunks=(chunk_rows, 4, window), **kw
         )
         # every dataset chunked by chunk_rows: a chunk placed anywhere is written once in each
-        self.y = self.h5.create_dataset("y", (0, t), y_dtype, maxshape=(None, t), chunks=(chunk_rows, t), **kw)
+        row = tuple(y_shape) if y_shape is not None else (t,)  # (T,), or (T, bins) for profiles
+        self.y = self.h5.create_dataset("y", (0, *row), y_dtype, maxshape=(None, *row), chunks=(chunk_rows, *row), **kw)
         vec = {"maxshape": (None,), "chunks": (chunk_rows,), **kw}
         # fixed-length ASCII: variable-length strings live in HDF5's global heap, whose
         # cache grows with N (measured: +0.2 kB per row); read with h5["chrom"].asstr()

@@ -6,9 +6,18 @@ dilated residual blocks on a wide stream with a narrow bottleneck (dilation
 starts at 1 and is multiplied by ``dilation_rate`` after every block, rounded,
 as Basenji2's ``round: true``: 1, 2, 3, 4, 6, 9, ...; the last BatchNorm of each
 residual branch starts at gamma 0, Basenji2's ``bn_gamma='zeros'``, so every
-block is the identity at initialisation), and a final pointwise convolution block. Instead of per-bin coverage tracks,
-the bins are averaged and a linear head predicts the tasks. Widths are scaled
-for ~1 kb windows (the card's 131 kb model uses 288-1536 channels).
+block is the identity at initialisation), and a final pointwise convolution block.
+
+Two heads. With ``profile_bin`` 0 (binary and signal modes) the bins are averaged and a
+linear head predicts one value per task: (N, T). With ``profile_bin`` > 0
+(``targets.mode: profile``, set from ``targets.bin`` / ``targets.crop`` by the config) the
+model is the card's coverage model: one more conv block pools the stream to ``profile_bin``
+bp per position, the dilated tower runs at bin resolution, ``profile_crop`` bp
+(``profile_crop / profile_bin`` bins) are cropped at both ends, and a pointwise convolution
+predicts every bin of every task, (N, T, bins) -- the card's (batch, bins, tracks) with
+tasks first, as ``y`` is stored. Its outputs are log-rates under the Poisson loss
+(``PoissonNLLLoss(log_input=True)``), coverage under MSE. Widths are scaled for ~1 kb
+windows (the card's 131 kb model uses 288-1536 channels).
 """
 
 from __future__ import annotations
@@ -71,7 +80,7 @@ class DilatedResidual(nn.Module):
 
 
 class Basenji(nn.Module):
-    """Input (N, 4, L) float, output (N, n_tasks) logits."""
+    """Input (N, 4, L) float; output (N, n_tasks), or (N, n_tasks, bins) when ``profile_bin`` > 0."""
 
     def __init__(
         self,
@@ -88,21 +97,51 @@ class Basenji(nn.Module):
         dilation_rate: float = 1.5,
         dropout: float = 0.1,
         head_channels: int = 256,
+        profile_bin: int = 0,
+        profile_crop: int = 0,
     ) -> None:
         super().__init__()
-        check_length(
-            "basenji", seq_len, seq_len // pool ** (1 + len(tower_channels)), pool ** (1 + len(tower_channels))
-        )
+        stride = pool ** (1 + len(tower_channels))
+        check_length("basenji", seq_len, seq_len // stride, stride)
         layers = [conv_block(4, stem_channels, stem_kernel, pool=pool)]
         c = stem_channels
         for width in tower_channels:
             layers.append(conv_block(c, width, tower_kernel, pool=pool))
             c = width
+        self.crop_bins = 0
+        if profile_bin:
+            check_profile(seq_len, stride, profile_bin, profile_crop)
+            if profile_bin > stride:  # the card's tower reaches 128 bp per position; one more pooled block
+                layers.append(conv_block(c, c, tower_kernel, pool=profile_bin // stride))
+            self.crop_bins = profile_crop // profile_bin
         for dilation in dilations(n_dilated, dilation_rate):
             layers.append(DilatedResidual(c, bottleneck, dilated_kernel, dilation, dropout))
         layers += [conv_block(c, head_channels, 1, dropout=dropout / 2), nn.GELU()]
         self.trunk = nn.Sequential(*layers)
-        self.head = nn.Linear(head_channels, n_tasks)
+        self.profile = bool(profile_bin)
+        self.head = nn.Conv1d(head_channels, n_tasks, 1) if profile_bin else nn.Linear(head_channels, n_tasks)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.trunk(x).mean(dim=2))
+        h = self.trunk(x)
+        if not self.profile:
+            return self.head(h.mean(dim=2))
+        if self.crop_bins:
+            h = h[:, :, self.crop_bins : h.shape[2] - self.crop_bins]
+        return self.head(h)
+
+    @torch.no_grad()
+    def set_output_bias(self, values: np.ndarray) -> None:
+        """Profile head: start each task's output at ``values`` (float (T,), e.g. the log mean bin count),
+        so that the Poisson rate starts at the training mean instead of exp(0) = 1."""
+        if self.profile:
+            self.head.bias.copy_(torch.as_tensor(np.asarray(values), dtype=self.head.bias.dtype))
+
+
+def check_profile(seq_len: int, stride: int, profile_bin: int, profile_crop: int) -> None:
+    """ValueError (with a Fix) unless the bins tile the window at the trunk's stride."""
+    if profile_bin % stride or seq_len % profile_bin or profile_crop % profile_bin or 2 * profile_crop >= seq_len:
+        raise ValueError(
+            f"basenji cannot output {profile_bin} bp bins of a {seq_len} bp window cropped by {profile_crop} bp: "
+            f"its trunk pools by {stride}. Fix: use a targets.bin that is a multiple of {stride} and divides the "
+            "window, and a targets.crop that is a multiple of targets.bin"
+        )

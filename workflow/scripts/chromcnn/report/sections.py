@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from chromcnn.report import attribution_sections as attribution
 from chromcnn.report import inference_sections as inference
 from chromcnn.report import motif_sections as motif
+from chromcnn.report import profile_sections as profile
 from chromcnn.report import stage_sections as stage
 from chromcnn.report.inputs import ReportInputs
 
@@ -51,6 +52,7 @@ SECTIONS: list[Section] = [
     Section("data", "Data QC", "Data QC", stage.data),
     Section("training", "Training", "Training", stage.training),
     Section("metrics", "Test metrics", "Test metrics", stage.metrics),
+    Section("profiles", "Profiles", "Coverage profiles (targets.mode: profile)", profile.profiles),
     Section("comparison", "Architecture comparison", "Architecture comparison", stage.comparison),
     Section("motifs", "Motifs", "First-layer motifs", motif.motifs),
     Section("shared", "Across models", "Motifs across architectures", motif.shared),

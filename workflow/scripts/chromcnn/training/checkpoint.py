@@ -32,6 +32,9 @@ HISTORY_COLUMNS = ["epoch", "train_loss", "valid_loss", "valid_auroc", "valid_au
 WALL_TIME_COLUMNS = ("seconds", "samples_per_s")
 #: history.tsv of a regression (``targets.mode: signal``): its validation metrics, named for what they hold.
 REGRESSION_HISTORY_COLUMNS = [*HISTORY_COLUMNS[:3], "valid_pearson", "valid_mse", *HISTORY_COLUMNS[5:]]
+#: history.tsv of a profile model (``targets.mode: profile``): mean per-window correlation across
+#: bins (the monitor), Pearson over all bins pooled, MSE of the predicted coverage.
+PROFILE_HISTORY_COLUMNS = [*HISTORY_COLUMNS[:3], "valid_window_pearson", *REGRESSION_HISTORY_COLUMNS[3:]]
 
 
 @dataclass
@@ -109,6 +112,8 @@ def publish(out: Path, state: State) -> None:
 def write_history(rows: list[dict], path: Path) -> None:
     """history.tsv as in the contract: one row per epoch, floats as ``%.6g``."""
     columns = REGRESSION_HISTORY_COLUMNS if rows and "valid_pearson" in rows[0] else HISTORY_COLUMNS
+    if rows and "valid_window_pearson" in rows[0]:
+        columns = PROFILE_HISTORY_COLUMNS
     lines = ["\t".join(columns)]
     for row in rows:
         lines.append("\t".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in columns))

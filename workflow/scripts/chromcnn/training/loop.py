@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from chromcnn.config.settings import TrainSettings, check_monitor, monitor_value
+from chromcnn.evaluation.profile import mean_profile
 from chromcnn.inference.device import autocast, pick_device, prefetch
 from chromcnn.io.batches import Batches
 from chromcnn.models.losses import make_loss
@@ -174,6 +176,8 @@ def prepare(build: Callable[[], nn.Module], train_h5: str, valid_h5: str, out: P
     set_deterministic(device, settings.deterministic)
     torch.manual_seed(settings.seed)
     model = build().to(device)
+    if hasattr(model, "set_output_bias") and settings.loss == "poisson":  # profile: start at the mean rate
+        model.set_output_bias(np.log(mean_profile(train_h5).mean(axis=1) + 1e-3))
     train_b = Batches(train_h5, settings.batch_size, settings.memory_budget_mb)
     valid_b = Batches(valid_h5, max(settings.batch_size, 256), settings.memory_budget_mb)
     loss_fn = make_loss(settings, count_labels(train_h5) if settings.pos_weight else None).to(device)

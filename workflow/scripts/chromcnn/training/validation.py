@@ -12,6 +12,7 @@ from torch import nn
 
 from chromcnn.config.settings import TrainSettings
 from chromcnn.evaluation.metrics import weighted_auroc_auprc
+from chromcnn.evaluation.profile import profile_validation
 from chromcnn.evaluation.regression import weighted_pearson
 from chromcnn.inference.predict import predict_labelled
 from chromcnn.io.batches import Batches
@@ -120,6 +121,8 @@ def validate(
     """
     logits, y = predict_labelled(model, batches.epoch(0, 0, shuffle=False), device, bf16=settings.bf16)
     loss = validation_loss(loss_fn, logits, y, settings, device)
+    if settings.task_type == "regression" and np.ndim(y) == 3:  # targets.mode profile: (N, T, bins)
+        return {"valid_loss": loss, **profile_validation(logits, y, settings.loss)}
     if settings.task_type == "regression":
         return {"valid_loss": loss, **regression_summary(logits, y)}
     metrics = summarise(logits, y, settings.task_type)
