@@ -148,7 +148,8 @@ def _interpret(folder: Path) -> dict:
     for model in MODELS:
         _filters_of(model, Path(filters.folder(model)), ctcf)
     clusters = pd.DataFrame(
-        [[1, "CTCF", 1, 1, "cnn-s1", True, "cnn-s1:filter0", "cnn-s1:filter0"]], columns=ms.CLUSTER_COLUMNS
+        [[1, "CTCF", 1, 1, "cnn-s1", True, "cnn-s1:filter0", "cnn-s1:filter0", 0, "cnn-s1:filter"]],
+        columns=ms.CLUSTER_COLUMNS,
     )
     write_tsv(clusters, filters.file("clusters"))
     planted = pd.DataFrame(

@@ -231,6 +231,54 @@ def test_clusters_and_planted_recovery(jaspar):
     assert not rec[rec.model == "b"].recovered.any()
 
 
+def test_clusters_join_filters_and_modisco_patterns_by_method(jaspar):
+    ids = ["MA0139.2", "MA0080.7", "MA0114.5"]
+    ppms = {i: jaspar.ppms[jaspar.index(i)] for i in ids}
+    uniform = np.full(4, 0.25)
+
+    def filters(model: str, which: list[str]) -> ms.ModelMotifs:
+        table = pd.DataFrame(
+            {
+                "filter": range(len(which)),
+                "ic": [mtf.information(ppms[w], uniform).sum() for w in which],
+                "match_name": [jaspar.names[jaspar.index(w)] for w in which],
+                "match_qvalue": 1e-9,
+                "status": "ok",
+            }
+        )
+        matches = pd.DataFrame({"filter": range(len(which)), "rank": 1, "match_id": which, "qvalue": 1e-9})
+        return ms.ModelMotifs(model, True, table, matches, {f"filter{i}": ppms[w] for i, w in enumerate(which)})
+
+    def patterns(model: str, which: list[str], status: list[str]) -> ms.ModelPatterns:
+        labels = [f"t.pos.pattern_{i}" for i in range(len(which))]
+        table = pd.DataFrame(
+            {
+                "task": "t",
+                "pattern": [lab.split(".")[-1] for lab in labels],
+                "sign": "pos",
+                "match_name": [jaspar.names[jaspar.index(w)] for w in which],
+                "match_qvalue": 1e-9,
+                "status": status,
+            }
+        )
+        return ms.ModelPatterns(model, table, {lab: 0.9 * ppms[w] + 0.025 for lab, w in zip(labels, which)})
+
+    loaded = [filters("a", ["MA0139.2", "MA0080.7"]), filters("b", ["MA0139.2"])]
+    found = [
+        patterns("a", ["MA0139.2", "MA0114.5"], ["ok", "ok"]),
+        patterns("c", ["MA0080.7", "MA0114.5"], ["ok", "diffuse (< 4 bits or < 0.5 bits/column): not matched"]),
+    ]
+    clusters = ms.cluster(loaded, jaspar, 0.05, 8.0, patterns=found, background=uniform).set_index("label")
+    assert clusters.loc["CTCF", "found_by"] == "a:both,b:filter" and clusters.loc["CTCF", "n_patterns"] == 1
+    assert clusters.loc["CTCF", "n_filters"] == 2 and bool(clusters.loc["CTCF", "shared_by_all"])
+    assert clusters.loc["Spi1", "found_by"] == "a:filter,c:MoDISco" and clusters.loc["Spi1", "models"] == "a,c"
+    assert clusters.loc["HNF4A", "found_by"] == "a:MoDISco"  # c's HNF4A pattern is diffuse: left out
+    assert "c:modisco:t.pos.pattern_1" not in ",".join(clusters.members)
+    assert set(clusters.columns) == set(ms.CLUSTER_COLUMNS) - {"label"}
+    alone = ms.cluster(loaded, jaspar, 0.05, 8.0).set_index("label")  # filters only: as before
+    assert alone.loc["CTCF", "found_by"] == "a:filter,b:filter" and alone.loc["CTCF", "n_patterns"] == 0
+
+
 def test_planted_ids_must_be_in_the_database(tmp_path, jaspar):
     path = tmp_path / "planted.tsv"
     path.write_text("motif_id\tname\nMA0139.2\tCTCF\nMA9999.1\tnope\n")

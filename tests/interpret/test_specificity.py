@@ -16,7 +16,19 @@ from chromcnn.io.onehot import information
 from test_motifs import planted_sequences, set_filter
 
 UNIFORM = np.full(4, 0.25)
-IUPAC = {"A": "A", "C": "C", "G": "G", "T": "T", "N": "ACGT", "K": "GT", "M": "AC", "S": "CG", "Y": "CT"}
+IUPAC = {
+    "A": "A",
+    "C": "C",
+    "G": "G",
+    "T": "T",
+    "N": "ACGT",
+    "K": "GT",
+    "M": "AC",
+    "S": "CG",
+    "Y": "CT",
+    "R": "AG",
+    "W": "AT",
+}
 CTCF_EXTENDED = {"MA1929.2", "MA1930.2"}
 
 
@@ -119,3 +131,48 @@ def test_untrained_model_goes_through_the_same_pipeline(jaspar, families):
     assert spec.loc["trained", "recall"] == 1.0 and spec.loc["untrained", "recall"] == 0.0
     rec = ms.planted_recovery(planted, [mm], settings.rule).iloc[0]
     assert rec.recovered and rec.best_rank <= 5 and not rec.untrained_recovered
+
+
+def test_long_flat_pattern_is_diffuse_under_the_filter_floor_and_no_longer_matches_ctcf(jaspar):
+    # the demo artefact: a long, mostly flat MoDISco pattern (hepatocyte pattern_3, 36 columns,
+    # ~0.2 bits/column) reached q < 1e-10 against CTCF's 31-column MA1929.2 by summing weak columns
+    from chromcnn.interpret import modisco as mo
+
+    flat = iupac_ppm("NNNNNNNCCNCYNGRNGGCNCNNNNNNNNNNNNNNG", 0.6)
+    flat[:, 0] = flat[:, -1] = [0.1, 0.1, 0.7, 0.1]  # informative ends: the trim keeps all 36 columns
+    pattern = mo.Pattern("t", "pattern_0", "pos", 40, flat.copy(), flat.copy(), None)
+    before = mo.match([pattern], jaspar, sp.MatchRule(), UNIFORM)
+    assert before.match_id[0] == "MA1929.2"  # without the floor, extended CTCF is its best counted match
+    mo.refine([pattern], UNIFORM, sp.InformationFloor())
+    assert pattern.ppm.shape[1] == 36 and 6 < pattern.ic < 8  # > 4 bits in all, but ~0.2 bits per column
+    after = mo.match([pattern], jaspar, sp.MatchRule(), UNIFORM)
+    assert after.status[0].startswith("diffuse") and after.match_id[0] == "" and after.matches[0] == ""
+
+
+def test_a_motif_in_flat_flanks_is_trimmed_to_its_core_and_matches_its_family_only(jaspar, families):
+    # a CEBP core (9 columns) inside 23 flat columns: the old trim (contribution only) left the
+    # flanks, and CTCF's extended matrices counted among its 5 best matches
+    from chromcnn.interpret import modisco as mo
+
+    rng = np.random.default_rng(1)
+    flank = rng.dirichlet(np.full(4, 8.0), size=17).T, rng.dirichlet(np.full(4, 8.0), size=6).T
+    ppm = np.concatenate([flank[0], iupac_ppm("TTGCGCAAT", 0.75), flank[1]], axis=1)
+    pattern = mo.Pattern("t", "pattern_1", "pos", 40, ppm.copy(), ppm.copy(), None)
+    before = mo.match([pattern], jaspar, sp.MatchRule(), UNIFORM)
+    assert set(before.matches[0].split(",")) & CTCF_EXTENDED
+    mo.refine([pattern], UNIFORM, sp.InformationFloor())
+    assert pattern.ppm.shape[1] == 9 and pattern.cwm.shape[1] == 9 and mtf.consensus(pattern.ppm) == "TTGCGCAAT"
+    after = mo.match([pattern], jaspar, sp.MatchRule(), UNIFORM)
+    ids = after.matches[0].split(",")
+    assert after.status[0] == "ok" and after.match_name[0].upper().startswith("CEBP") and after.match_qvalue[0] < 0.01
+    assert all(families[i] & families["MA0466.4"] for i in ids)  # every counted match is a CEBP (bZIP) family member
+
+
+def test_filters_and_patterns_share_the_information_floor():
+    floor = sp.floor_from_config({"trim_ic": 0.2, "min_ic": 4.0, "min_mean_ic": 0.5, "qvalue": 0.05})
+    settings = it.MotifSettings()
+    assert floor == sp.InformationFloor(settings.trim_ic, settings.min_ic, settings.min_mean_ic)
+    assert floor.is_diffuse(3.9, 4) and floor.is_diffuse(5.0, 12) and not floor.is_diffuse(8.0, 12)
+    assert floor.diffuse_status == "diffuse (< 4 bits or < 0.5 bits/column): not matched"  # filters.tsv's, unchanged
+    ppm = np.concatenate([np.full((4, 3), 0.25), iupac_ppm("TTGCGCAAT", 0.75), np.full((4, 2), 0.25)], axis=1)
+    assert floor.trim(ppm, UNIFORM) == (3, 12) and sp.InformationFloor(trim_ic=None).trim(ppm, UNIFORM) == (0, 14)

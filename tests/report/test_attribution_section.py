@@ -13,6 +13,8 @@ import pytest
 from chromcnn.interpret import attribution as at
 from chromcnn.interpret import methods
 from chromcnn.interpret import modisco as mo
+from chromcnn.interpret import motif_sets as ms
+from chromcnn.interpret import motifs as mtf
 from chromcnn.interpret.attribution_method import RECOVERY_COLUMNS
 from chromcnn.io.atomic import write_json, write_tsv
 from chromcnn.report import attribution_sections as sec
@@ -39,8 +41,10 @@ def _model_files(method: methods.Method, model: str, applicable: bool) -> None:
         ["t1", at.DEEPLIFT, 2, 0.4, 0.3, 0.2, 1.0, 0.01, True],
     ]
     write_tsv(pd.DataFrame(ism if applicable else [], columns=at.ISM_COLUMNS), f"{folder}/ism_check.tsv")
-    rows = [["t0", "pattern_0", "pos", 42, "CCACCAGGGGGC", "MA0139.2", "CTCF", 1e-6, 1, "MA0139.2", 12]]
+    rows = [["t0", "pattern_0", "pos", 42, "CCACCAGGGGGC", "MA0139.2", "CTCF", 1e-6, 1, "MA0139.2", 12, 15.0, "ok"]]
     write_tsv(pd.DataFrame(rows if applicable else [], columns=mo.PATTERN_COLUMNS), f"{folder}/patterns.tsv")
+    ppm = 0.9 * np.eye(4)[:, [1, 1, 0, 1, 1, 0, 2, 2, 2, 2, 2, 1]] + 0.025
+    mtf.write_meme(f"{folder}/patterns.meme", {"t0.pos.pattern_0": ppm} if applicable else {}, np.full(4, 0.25))
     with h5py.File(f"{folder}/modisco.h5", "w") as h5:
         if applicable:
             p = h5.create_group("t0/pos_patterns/pattern_0")
@@ -74,6 +78,12 @@ def inp(tmp_path_factory):
     )
     write_tsv(recovery, method.file("planted"))
     files = methods.from_inputs(methods.report_inputs(MODELS, [method]))
+    clusters = [  # cluster_motifs' layout: CTCF found by cnn-s1's filter and pattern, a pattern-only cluster
+        [1, "CTCF", 1, 1, "cnn-s1", True, "cnn-s1:filter0", "cnn-s1:filter0,cnn-s1:modisco:t0.pos.pattern_0", 1, ""],
+        [2, "unmatched", 0, 1, "cnn-s1", True, "cnn-s1:modisco:t0.pos.pattern_0", "", 1, "cnn-s1:MoDISco"],
+    ]
+    clusters[0][-1] = "cnn-s1:both"
+    write_tsv(pd.DataFrame(clusters, columns=ms.CLUSTER_COLUMNS), base.interpret["filters"]["clusters"])
     return dataclasses.replace(base, interpret={**base.interpret, **files})
 
 
@@ -108,3 +118,30 @@ def test_seqlets_shade_tracks(inp):
     modisco = inp.interpret["attribution"]["modisco"][0]
     assert sec.seqlet_spans(modisco, "t0") == {0: [(10, 40)], 1: [(20, 50)]}
     assert sec.seqlet_spans(modisco, "missing") == {}
+
+
+def test_clusters_show_the_method_each_model_found_a_motif_by(inp):
+    from chromcnn.report import motif_sections as motif
+
+    html = motif.shared(inp)
+    rows = html.split("</table>")[0].split("<tr>")[2:]
+    assert "<td>CTCF</td><td>1</td><td>1</td>" in rows[0] and '<span class="yes">both</span>' in rows[0]
+    assert '<span class="yes">MoDISco</span>' in rows[1] and "both" not in rows[1]
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) == 2  # the filter's and the pattern's logo
+
+
+@pytest.mark.slow
+def test_report_with_the_attribution_section_opens_offline_in_chromium(inp, tmp_path):
+    from chromcnn.report.build import write_report
+    from chromium import open_page, page_requests
+
+    page = tmp_path / "report.html"
+    write_report(inp, page)
+    dom, requests = open_page(page, tmp_path, tmp_path / "report.png")
+    assert page_requests(requests) == []  # the page asked the network for nothing
+    total = int(re.search(r'data-images-total="(\d+)"', dom).group(1))
+    rendered = int(re.search(r'data-images-rendered="(\d+)"', dom).group(1))
+    # the attribution section's pattern logo and 4 tracks, the clusters' 2 logos, the rest of the page
+    assert total >= 7 and rendered == total  # every inline figure decoded
+    for section in ("Attribution and TF-MoDISco", "Motifs across architectures", "MoDISco skipped: 3 test positives"):
+        assert section in dom, section

@@ -199,7 +199,8 @@ def test_gallery_is_capped_and_matched_first(inp):
 
 def test_shared(inp):
     html = motif.shared(inp)
-    assert "1 clusters of informative filters" in html
+    assert "1 clusters of informative first-layer filters and TF-MoDISco patterns" in html
+    assert '<span class="yes">filter</span>' in html  # cnn-s1 found it by its filters (no attribution here)
     assert "<td>1 (all)</td>" in html and "<th>cnn-s1</th>" in html and "<th>linear-s1</th>" not in html
     assert images(html) == 1
 

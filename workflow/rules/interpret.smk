@@ -3,7 +3,7 @@
 # include **interpret_report_inputs(METHOD_MODELS), so a registered method runs with `rule all`
 # on the models it is configured for (common.smk: method_models).
 # Today: first-layer filters -> PWMs matched to JASPAR, per model (filter_motifs);
-# then clusters across models and recovery of planted motifs (cluster_motifs).
+# then clusters across models (filters and MoDISco patterns) and recovery of planted motifs (cluster_motifs).
 from chromcnn.interpret import methods as interpret_methods
 
 FILTERS = interpret_methods.FILTERS
@@ -71,6 +71,8 @@ rule cluster_motifs:
         status=FILTERS.files("status", MODELS),
         filters=FILTERS.files("filters", MODELS),
         untrained=FILTERS.files("untrained", MODELS),
+        patterns=interpret_methods.ATTRIBUTION.files("patterns", METHOD_MODELS["attribution"]),
+        composition=f"resources/genome/{GENOME}.composition.json",
         planted=planted_file(),
         database=motif_database_files(),
     output:
@@ -92,6 +94,7 @@ rule cluster_motifs:
         runtime=60,
     params:
         models=MODELS,
+        pattern_models=METHOD_MODELS["attribution"],
         motifs=setting("motifs"),
         has_planted=has_planted(),
     script:

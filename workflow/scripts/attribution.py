@@ -21,7 +21,8 @@ def main(smk, log):
     result = am.attribute(loaded.model, loaded.tasks, test, settings)
     if result.method:
         rule = sp.rule_from_config(p.motifs)  # the filter method's matching rule
-        am.discover(result, test, db, rule, background, settings, smk.threads)
+        floor = sp.floor_from_config(p.motifs)  # and its information floor
+        am.discover(result, test, db, rule, background, settings, smk.threads, floor)
     else:
         log.warning("%s: no attribution method applies: %s", p.model_id, result.reason)
     status = am.status_of(result, p.model_id, db, settings)

@@ -1,4 +1,4 @@
-"""Snakemake adapter: cluster the filters of all models; recovery of planted motifs."""
+"""Snakemake adapter: cluster the filters of all models with the MoDISco patterns; recovery of planted motifs."""
 
 import json
 from pathlib import Path
@@ -23,7 +23,9 @@ def main(smk, log):
         record = json.loads(Path(status).read_text())
         untrained = bool(record.get("settings", {}).get("untrained_null", False))
         loaded.append(ms.read_model_motifs(model, Path(status).parent, record["interpretable"], untrained))
-    clusters = ms.cluster(loaded, db, cfg["qvalue"], cfg["min_ic"], smk.threads)
+    patterns = [ms.read_model_patterns(m, path) for m, path in zip(p.pattern_models, smk.input.patterns)]
+    background = mtf.read_background(smk.input.composition)
+    clusters = ms.cluster(loaded, db, cfg["qvalue"], cfg["min_ic"], smk.threads, patterns, background)
     log.info("%d clusters; shared by all interpretable models: %d", len(clusters), int(clusters.shared_by_all.sum()))
     if planted is not None:
         rule = sp.rule_from_config(cfg)

@@ -85,9 +85,20 @@ def attribute(model, tasks: list[str], test: TestWindows, s: at.AttributionSetti
 
 
 def discover(
-    res: Result, test: TestWindows, db: mtf.MotifDatabase, rule, background: np.ndarray, s, threads: int = 1
+    res: Result,
+    test: TestWindows,
+    db: mtf.MotifDatabase,
+    rule,
+    background: np.ndarray,
+    s,
+    threads: int = 1,
+    floor: sp.InformationFloor | None = None,
 ) -> None:
-    """MoDISco per task on its positives' scores, then Tomtom; tasks with too few positives are skipped."""
+    """MoDISco per task on its positives' scores, then Tomtom; tasks with too few positives are skipped.
+
+    ``floor`` (default: the schema's ``motifs`` floor) trims the patterns and
+    keeps diffuse ones from matching, as for filters (:func:`modisco.refine`).
+    """
     t0, cfg = time.process_time(), {**mo.MODISCO_DEFAULTS, **s.modisco}
     for t, sc in enumerate(res.scores):
         positive = test.y[sc.rows, t] > 0
@@ -107,6 +118,7 @@ def discover(
             res.patterns[sc.task] = []
         LOG.info("%s: %d MoDISco patterns", sc.task, len(res.patterns[sc.task]))
     found = [p for ps in res.patterns.values() for p in ps]
+    mo.refine(found, background, floor or sp.InformationFloor())
     if found:
         res.table = mo.match(found, db, rule, background, threads)
     res.seconds["modisco_cpu_s"] = time.process_time() - t0

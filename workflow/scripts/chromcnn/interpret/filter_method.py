@@ -172,9 +172,10 @@ def describe(
     """
     table, ppms, means = extract(model, layer, x, background, s, device)
     LOG.info("%d of %d filters have >= %d sites", len(ppms), layer.n_filters, s.min_sites)
-    mean_ic = table.ic / table["filter"].map(lambda f: ppms[f"filter{f}"].shape[1] if f"filter{f}" in ppms else 1)
-    diffuse = table.status.eq("ok") & ((table.ic < s.min_ic) | (mean_ic < s.min_mean_ic))
-    table.loc[diffuse, "status"] = f"diffuse (< {s.min_ic:g} bits or < {s.min_mean_ic:g} bits/column): not matched"
+    floor = sp.InformationFloor(s.trim_ic, s.min_ic, s.min_mean_ic)  # the floor MoDISco patterns pass too
+    width = table["filter"].map(lambda f: ppms[f"filter{f}"].shape[1] if f"filter{f}" in ppms else 1)
+    diffuse = table.status.eq("ok") & np.array([floor.is_diffuse(b, w) for b, w in zip(table.ic, width)], dtype=bool)
+    table.loc[diffuse, "status"] = floor.diffuse_status
     informative = {k: v for k, v in ppms.items() if table.status[int(k.removeprefix("filter"))] == "ok"}
     matches, best = match(informative, db, background, s.rule, s.threads)
     table["match_id"] = [best.get(f, ("", "", np.nan))[0] for f in table["filter"]]

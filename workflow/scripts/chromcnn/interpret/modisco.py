@@ -2,9 +2,14 @@
 
 A pattern's contribution-weight matrix (CWM) is trimmed to the columns whose
 total |contribution| reaches ``trim_fraction`` of its largest column; its PPM
-(the seqlets' base frequencies) is trimmed alike and matched to the motif
-database by the filter method's Tomtom path and q-value. Matrices are float
-(4, L), rows A, C, G, T.
+(the seqlets' base frequencies) is trimmed alike. Then the filter method's
+information floor applies (:func:`refine`, :class:`specificity.InformationFloor`):
+flanking PPM columns under ``motifs.trim_ic`` bits are trimmed from both
+matrices, and a pattern under ``motifs.min_ic`` bits or ``motifs.min_mean_ic``
+bits per column is diffuse and not matched (a long, mostly flat pattern
+otherwise reaches a small q-value against CTCF's 33-column MA1929.2 by summing
+weak columns). The rest are matched to the motif database by the filter
+method's Tomtom path and rule. Matrices are float (4, L), rows A, C, G, T.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ PATTERN_COLUMNS = [
     "match_rank",
     "matches",
     "width",
+    "ic",
+    "status",
 ]
 MODISCO_DEFAULTS = {
     "sliding_window_size": 21,
@@ -56,6 +63,8 @@ class Pattern:
     cwm: np.ndarray
     ppm: np.ndarray
     raw: object
+    ic: float = float("nan")
+    status: str = "ok"
 
     @property
     def label(self) -> str:
@@ -107,6 +116,20 @@ def run(x: np.ndarray, hypothetical: np.ndarray, task: str, cfg: dict, verbose: 
     return out
 
 
+def refine(patterns: list[Pattern], background: np.ndarray, floor: sp.InformationFloor) -> None:
+    """Trim each pattern's flanks by the PPM's information and mark the diffuse ones (in place).
+
+    Both matrices keep the columns between the first and last with at least
+    ``floor.trim_ic`` bits; ``ic`` is the trimmed PPM's information (bits) and
+    ``status`` is ``floor.diffuse_status`` when it is under the floor, else ``ok``.
+    """
+    for pt in patterns:
+        lo, hi = floor.trim(pt.ppm, background)
+        pt.ppm, pt.cwm = pt.ppm[:, lo:hi], pt.cwm[:, lo:hi]
+        pt.ic = float(mtf.information(pt.ppm, background).sum())
+        pt.status = floor.diffuse_status if floor.is_diffuse(pt.ic, pt.ppm.shape[1]) else "ok"
+
+
 def match(
     patterns: list[Pattern], db: mtf.MotifDatabase, rule: sp.MatchRule, background: np.ndarray, threads: int = 1
 ) -> pd.DataFrame:
@@ -115,12 +138,12 @@ def match(
     The filter method's rule decides which Tomtom hits count
     (:func:`chromcnn.interpret.specificity.aligned_matches`: q-value, aligned
     overlap, aligned information and target coverage); ``matches`` lists the
-    ids of the ``rule.max_rank`` best counted hits.
+    ids of the ``rule.max_rank`` best counted hits. Diffuse patterns
+    (``status`` not ``ok``, :func:`refine`) are listed unmatched.
     """
-    labels = [f"{pt.task}.{pt.sign}.{pt.name}" for pt in patterns]
-    counted, best = sp.aligned_matches(
-        {lab: pt.ppm for lab, pt in zip(labels, patterns)}, db.ids, db.names, db.ppms, background, rule, threads
-    )
+    labels = [pt.label for pt in patterns]
+    informative = {lab: pt.ppm for lab, pt in zip(labels, patterns) if pt.status == "ok"}
+    counted, best = sp.aligned_matches(informative, db.ids, db.names, db.ppms, background, rule, threads)
     rows = []
     for lab, pt in zip(labels, patterns):
         hits = counted[(counted["query"] == lab) & (counted["rank"] <= rule.max_rank)].sort_values("rank")
@@ -138,6 +161,8 @@ def match(
                 "match_rank": 1 if top is not None else np.nan,
                 "matches": ",".join(hits.match_id),
                 "width": pt.ppm.shape[1],
+                "ic": pt.ic,
+                "status": pt.status,
             }
         )
     return pd.DataFrame(rows, columns=PATTERN_COLUMNS)

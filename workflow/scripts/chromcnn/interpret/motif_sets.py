@@ -1,4 +1,10 @@
-"""Motifs across models: clusters of similar filters, and recovery of planted motifs."""
+"""Motifs across models: clusters of similar filters and MoDISco patterns, and recovery of planted motifs.
+
+A cluster groups the informative first-layer filters of every model with the
+informative MoDISco patterns of the attributed models (results/interpret/
+attribution/{model}/patterns.tsv), so the report can say per motif which models
+found it and by which method (``filter``, ``MoDISco`` or ``both``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,24 @@ from chromcnn.errors import InputError
 from chromcnn.interpret import motifs as mtf
 from chromcnn.interpret import specificity as sp
 
-CLUSTER_COLUMNS = ["cluster", "label", "n_filters", "n_models", "models", "shared_by_all", "representative", "members"]
+CLUSTER_COLUMNS = [
+    "cluster",
+    "label",
+    "n_filters",
+    "n_models",
+    "models",
+    "shared_by_all",
+    "representative",
+    "members",
+    "n_patterns",
+    "found_by",
+]
+#: found_by's method names: a model found a cluster's motif by its filters, its MoDISco patterns or both.
+FOUND_BY = {
+    frozenset({"filter"}): "filter",
+    frozenset({"MoDISco"}): "MoDISco",
+    frozenset({"filter", "MoDISco"}): "both",
+}
 PLANTED_COLUMNS = [
     "motif_id",
     "name",
@@ -61,14 +84,69 @@ def read_model_motifs(model: str, folder: str | Path, interpretable: bool, untra
     return ModelMotifs(model, interpretable, table, matches, ppms, null)
 
 
-def informative_filters(models: list[ModelMotifs], min_ic: float) -> list[tuple[str, int, np.ndarray]]:
-    """(model, filter, PPM) of every filter whose trimmed PWM carries at least ``min_ic`` bits."""
+@dataclass
+class ModelPatterns:
+    """The MoDISco patterns of one model (results/interpret/attribution/{model}/)."""
+
+    model: str
+    #: patterns.tsv (:data:`chromcnn.interpret.modisco.PATTERN_COLUMNS`).
+    table: pd.DataFrame
+    #: label ``{task}.{sign}.{pattern}`` -> float (4, L) trimmed PPM (patterns.meme).
+    ppms: dict[str, np.ndarray]
+
+
+def read_model_patterns(model: str, patterns_tsv: str | Path) -> ModelPatterns:
+    """patterns.tsv and the patterns.meme beside it, of one attributed model."""
+    path = Path(patterns_tsv)
+    table = pd.read_csv(path, sep="\t") if path.stat().st_size else pd.DataFrame(columns=["task", "sign", "pattern"])
+    meme = path.with_name("patterns.meme")
+    ppms = mtf.read_meme(meme) if meme.exists() and meme.stat().st_size else {}
+    return ModelPatterns(model, table, ppms)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One filter or MoDISco pattern in the clustering."""
+
+    model: str
+    method: str  # "filter" | "MoDISco"
+    name: str  # filter{f} | modisco:{task}.{sign}.{pattern}
+    ppm: np.ndarray
+    ic: float
+    match_name: str
+    match_qvalue: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.model}:{self.name}"
+
+
+def informative_filters(models: list[ModelMotifs], min_ic: float) -> list[Member]:
+    """Every filter whose trimmed PWM carries at least ``min_ic`` bits (status ``ok``)."""
     out = []
     for m in models:
         for row in m.table.itertuples():
             name = f"filter{row.filter}"
             if name in m.ppms and str(row.status) == "ok" and np.isfinite(row.ic) and row.ic >= min_ic:
-                out.append((m.model, int(row.filter), m.ppms[name]))
+                q = float(row.match_qvalue) if pd.notna(row.match_qvalue) else np.nan
+                out.append(Member(m.model, "filter", name, m.ppms[name], float(row.ic), str(row.match_name), q))
+    return out
+
+
+def informative_patterns(models: list[ModelPatterns], background: np.ndarray, min_ic: float) -> list[Member]:
+    """Every MoDISco pattern above the information floor (status ``ok``) with at least ``min_ic`` bits."""
+    out = []
+    for m in models:
+        for row in m.table.itertuples():
+            label = f"{row.task}.{row.sign}.{row.pattern}"
+            status = str(getattr(row, "status", "ok"))
+            if label not in m.ppms or status != "ok":
+                continue
+            bits = float(mtf.information(m.ppms[label], background).sum())
+            if bits >= min_ic:
+                q = float(row.match_qvalue) if pd.notna(row.match_qvalue) else np.nan
+                name = str(row.match_name) if pd.notna(row.match_name) else ""
+                out.append(Member(m.model, "MoDISco", f"modisco:{label}", m.ppms[label], bits, name, q))
     return out
 
 
@@ -84,46 +162,64 @@ def _link(q: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def cluster(
-    models: list[ModelMotifs], db: mtf.MotifDatabase, qvalue: float, min_ic: float, threads: int = 1
+    models: list[ModelMotifs],
+    db: mtf.MotifDatabase,
+    qvalue: float,
+    min_ic: float,
+    threads: int = 1,
+    patterns: list[ModelPatterns] = (),
+    background: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Group the informative filters of all models by Tomtom similarity.
+    """Group the informative filters of all models, and MoDISco patterns, by Tomtom similarity.
 
-    Each filter is compared with every other filter and with every database
+    Each member is compared with every other member and with every database
     motif (the database makes Tomtom's null distribution stable when there are
-    few filters); q-values are BH-adjusted per query over all targets. The
-    distance of two filters is the smaller of their two q-values; clusters are
+    few members); q-values are BH-adjusted per query over all targets. The
+    distance of two members is the smaller of their two q-values; clusters are
     cut from an average-linkage tree at ``qvalue``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CLUSTER_COLUMNS`; ``found_by`` is ``model:method`` per model
+        present (method ``filter``, ``MoDISco`` or ``both``), comma-separated;
+        ``members`` are ``model:filter{f}`` or ``model:modisco:{task}.{sign}.{pattern}``.
     """
-    entries = informative_filters(models, min_ic)
+    bg = np.full(4, 0.25) if background is None else background
+    entries = informative_filters(models, min_ic) + informative_patterns(list(patterns), bg, min_ic)
     if not entries:
         return pd.DataFrame(columns=CLUSTER_COLUMNS)
-    ppms = [e[2] for e in entries]
+    ppms = [e.ppm for e in entries]
     _, q = mtf.tomtom(ppms, ppms + db.ppms, threads)
     labels = _link(q[:, : len(ppms)], qvalue)
-    best = {(m.model, int(r.filter)): r for m in models for r in m.table.itertuples()}
-    interpretable = sorted(m.model for m in models if m.interpretable)
-    rows = []
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        members = [entries[i] for i in idx]
-        names = [best[(mo, f)].match_name for mo, f, _ in members if best[(mo, f)].match_qvalue < qvalue]
-        label = Counter(names).most_common(1)[0][0] if names else "unmatched"
-        rep = max(members, key=lambda e: best[(e[0], e[1])].ic)
-        present = sorted({mo for mo, _, _ in members})
-        rows.append(
-            {
-                "label": label,
-                "n_filters": len(members),
-                "n_models": len(present),
-                "models": ",".join(present),
-                "shared_by_all": present == interpretable,
-                "representative": f"{rep[0]}:filter{rep[1]}",
-                "members": ",".join(f"{mo}:filter{f}" for mo, f, _ in members),
-            }
-        )
+    interpretable = {m.model for m in models if m.interpretable}
+    rows = [
+        _cluster_row([entries[i] for i in np.flatnonzero(labels == c)], qvalue, interpretable)
+        for c in np.unique(labels)
+    ]
     frame = pd.DataFrame(rows).sort_values(["n_models", "n_filters"], ascending=False, kind="stable")
     frame.insert(0, "cluster", range(1, len(frame) + 1))
     return frame[CLUSTER_COLUMNS].reset_index(drop=True)
+
+
+def _cluster_row(members: list[Member], qvalue: float, interpretable: set[str]) -> dict:
+    """One row of clusters.tsv: label (the members' most common match), presence and methods per model."""
+    names = [e.match_name for e in members if e.match_qvalue < qvalue and e.match_name]
+    methods: dict[str, set] = {}
+    for e in members:
+        methods.setdefault(e.model, set()).add(e.method)
+    present = sorted(methods)
+    return {
+        "label": Counter(names).most_common(1)[0][0] if names else "unmatched",
+        "n_filters": sum(e.method == "filter" for e in members),
+        "n_models": len(present),
+        "models": ",".join(present),
+        "shared_by_all": bool(interpretable) and interpretable <= set(present),
+        "representative": max(members, key=lambda e: e.ic).key,
+        "members": ",".join(e.key for e in members),
+        "n_patterns": sum(e.method == "MoDISco" for e in members),
+        "found_by": ",".join(f"{m}:{FOUND_BY[frozenset(methods[m])]}" for m in present),
+    }
 
 
 def read_planted(path: str | Path, db: mtf.MotifDatabase) -> pd.DataFrame:

@@ -18,6 +18,13 @@ MoDISco patterns, ...) answers them the same way:
    same rule: matches the data cannot explain. Run on an untrained model of
    the same architecture, the same counts are the null the recall must beat.
 
+3. **Is a learned matrix informative enough to match at all?**
+   (:class:`InformationFloor`). Flanking columns under ``trim_ic`` bits are
+   trimmed, then a matrix under ``min_ic`` bits in all or ``min_mean_ic``
+   bits per column is *diffuse* and not matched: a long, mostly flat matrix
+   reaches a small Tomtom q-value against a long database matrix by summing
+   many weak columns. Filters and MoDISco patterns use the same floor.
+
 Matrices are float (4, L), rows A, C, G, T.
 """
 
@@ -61,6 +68,47 @@ class MatchRule:
     min_overlap: int = 6
     min_target_coverage: float = 0.5
     min_aligned_ic: float = 4.0
+
+
+@dataclass(frozen=True)
+class InformationFloor:
+    """Trim and information floor every learned matrix passes before it is matched.
+
+    Attributes
+    ----------
+    trim_ic : float or None
+        Flanking columns under this many bits are trimmed (None: keep all).
+    min_ic : float
+        Bits in all of the trimmed matrix, at least.
+    min_mean_ic : float
+        Bits per column of the trimmed matrix, at least.
+    """
+
+    trim_ic: float | None = 0.2
+    min_ic: float = 4.0
+    min_mean_ic: float = 0.5
+
+    @property
+    def diffuse_status(self) -> str:
+        """The status of a matrix under the floor (filters.tsv and patterns.tsv)."""
+        return f"diffuse (< {self.min_ic:g} bits or < {self.min_mean_ic:g} bits/column): not matched"
+
+    def is_diffuse(self, bits: float, width: int) -> bool:
+        """Whether a trimmed matrix with ``bits`` of information over ``width`` columns is under the floor."""
+        return bool(bits < self.min_ic or bits / max(width, 1) < self.min_mean_ic)
+
+    def trim(self, ppm: np.ndarray, background: np.ndarray) -> tuple[int, int]:
+        """[start, end) of the columns between the first and last with >= ``trim_ic`` bits (all when none)."""
+        if self.trim_ic is None:
+            return 0, ppm.shape[1]
+        keep = np.flatnonzero(information(ppm, background) >= self.trim_ic)
+        return (int(keep[0]), int(keep[-1]) + 1) if len(keep) else (0, ppm.shape[1])
+
+
+def floor_from_config(motifs_cfg: dict) -> InformationFloor:
+    """The :class:`InformationFloor` of config.yaml's ``motifs`` section (schema defaults for absent keys)."""
+    keys = ("trim_ic", "min_ic", "min_mean_ic")
+    return InformationFloor(**{k: motifs_cfg[k] for k in keys if k in motifs_cfg})
 
 
 def aligned_columns(offset: int, strand: int, len_q: int, len_t: int) -> tuple[np.ndarray, np.ndarray]:

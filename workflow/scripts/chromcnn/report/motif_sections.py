@@ -83,32 +83,51 @@ def motifs(inp: ReportInputs) -> str:
     return render_block("motifs", models=models, database=inp.database, qvalue=inp.qvalue)
 
 
-def shared_context(clusters: pd.DataFrame, loaded: list[ms.ModelMotifs], bg: np.ndarray) -> dict:
-    """The largest clusters of filters across models: label, size, presence per interpretable model, logo."""
+def shared_context(
+    clusters: pd.DataFrame, loaded: list[ms.ModelMotifs], bg: np.ndarray, patterns: list[ms.ModelPatterns] = ()
+) -> dict:
+    """The largest clusters of filters and MoDISco patterns across models: label, size, method per model, logo.
+
+    ``presence`` holds, per model column (interpretable models, then attributed
+    ones), ``filter``, ``MoDISco``, ``both`` or "" (not found); a clusters.tsv
+    written before the patterns joined (no ``found_by``) counts as ``filter``.
+    """
     interpretable = [m.model for m in loaded if m.interpretable]
-    by_name = {m.model: m for m in loaded}
+    columns = list(dict.fromkeys([*interpretable, *(p.model for p in patterns)]))
+    ppms = {f"{m.model}:{name}": ppm for m in loaded for name, ppm in m.ppms.items()}
+    ppms.update({f"{p.model}:modisco:{label}": ppm for p in patterns for label, ppm in p.ppms.items()})
     rows = []
     for r in clusters.head(MAX_CLUSTERS).itertuples():
-        model, filt = r.representative.split(":")
-        present = set(str(r.models).split(","))
+        by = getattr(r, "found_by", None)
+        if isinstance(by, str) and by:
+            found = dict(item.rsplit(":", 1) for item in by.split(","))
+        else:
+            found = dict.fromkeys(str(r.models).split(","), "filter")
         rows.append(
             {
                 "cluster": r.cluster,
                 "label": r.label,
                 "n_filters": r.n_filters,
-                "presence": [m in present for m in interpretable],
+                "n_patterns": int(getattr(r, "n_patterns", 0) or 0),
+                "presence": [found.get(m, "") for m in columns],
                 "shared": bool(r.shared_by_all),
-                "logo": fig.logo(by_name[model].ppms[filt], bg, r.representative),
+                "logo": fig.logo(ppms[r.representative], bg, r.representative),
             }
         )
-    return {"clusters": rows, "interpretable": interpretable, "n_clusters": len(clusters)}
+    return {"clusters": rows, "interpretable": columns, "n_clusters": len(clusters)}
+
+
+def load_patterns(inp: ReportInputs) -> list[ms.ModelPatterns]:
+    """The MoDISco patterns of every attributed model (none when the attribution method is not in the report)."""
+    files = inp.interpret.get("attribution") or {}
+    return [ms.read_model_patterns(Path(p).parent.name, p) for p in files.get("patterns", [])]
 
 
 def shared(inp: ReportInputs) -> str:
     """Section "Motifs across architectures"."""
     clusters = pd.read_csv(inp.method_files(METHOD, "clusters"), sep="\t")
     loaded = [mm for _, mm in load_models(inp)]
-    ctx = shared_context(clusters, loaded, read_background(inp.composition))
+    ctx = shared_context(clusters, loaded, read_background(inp.composition), load_patterns(inp))
     return render_block("shared", motifs=ctx, qvalue=inp.qvalue)
 
 
