@@ -6,7 +6,7 @@ import gzip
 import hashlib
 
 import pytest
-from chromcnn.data.download import fetch, obtain, verify_local
+from chromcnn.data.download import fetch, obtain, obtained, verify_local
 from chromcnn.errors import InputError
 
 PAYLOAD = gzip.compress(b">chr1\nACGTACGTAC\nGGCC\n" * 2000, mtime=0)
@@ -96,3 +96,20 @@ def test_local_path_verified_in_place(tmp_path):
         verify_local(str(src), "f" * 32)
     with pytest.raises(InputError, match="does not exist"):
         verify_local(str(tmp_path / "missing.bed"))
+
+
+def test_obtained_removes_the_download_however_the_block_ends(http_server, tmp_path):
+    url = http_server.add("/peaks.bed.gz", PAYLOAD)
+    out = tmp_path / "peaks.bed.gz"
+    with obtained(url, out, retries=0) as record:
+        assert record.path == str(tmp_path / ".peaks.bed.gz.download") and record.bytes == len(PAYLOAD)
+        assert gzip.decompress(open(record.path, "rb").read()) == gzip.decompress(PAYLOAD)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="not a bigWig"), obtained(url, out, retries=0):
+        raise ValueError("not a bigWig")
+    assert list(tmp_path.iterdir()) == []
+    local = tmp_path / "local.bed.gz"
+    local.write_bytes(PAYLOAD)
+    with obtained(str(local), out) as record:
+        assert record.path == str(local)
+    assert local.exists()  # a local source is used in place, never removed

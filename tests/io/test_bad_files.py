@@ -206,3 +206,15 @@ def test_stale_lock_of_a_dead_owner_is_removed_and_a_live_one_kept(tmp_path):
     (state / "locks" / "0.input.lock").write_text("x\n")
     runlock.record_lock_owner(state)  # this live process holds it
     assert "still running" in runlock.clear_stale_lock(state) and (state / "locks").exists()
+
+
+def test_read_past_bom_keeps_every_other_byte():
+    import io
+
+    from chromcnn.io.sniff import read_past_bom, strip_bom
+
+    assert strip_bom(b"\xef\xbb\xbfchr1\t0\t10\n") == b"chr1\t0\t10\n" and strip_bom(b"\xef\xbb") == b"\xef\xbb"
+    handle = io.BytesIO(b"\xef\xbb\xbf>chr1\nACGT\n")
+    assert read_past_bom(handle) == b"" and handle.read() == b">chr1\nACGT\n"
+    handle = io.BytesIO(b">c\nA\n")
+    assert read_past_bom(handle) + handle.read() == b">c\nA\n"  # no BOM: the 3 bytes read come back

@@ -11,7 +11,7 @@ from chromcnn.config.settings import TrainSettings
 from chromcnn.errors import InputError
 from chromcnn.inference.device import prefetch
 from chromcnn.io.batches import Batches
-from chromcnn.training.loop import fit
+from chromcnn.training.loop import bn_pass_examples, fit, recalibrate_batchnorm
 from chromcnn.training.objective import make_scheduler, steps_per_epoch
 from train_helpers import toy_split
 
@@ -86,3 +86,17 @@ def test_prefetch_yields_the_same_batches_as_uint8_tensors(toy):
     assert len(staged) == len(plain) == 10
     for (x, y), (xt, yt) in zip(plain, staged):
         assert xt.dtype == torch.uint8 and np.array_equal(xt.numpy(), x) and np.array_equal(yt, y)
+
+
+def test_precise_batchnorm_pass_uses_at_most_an_epoch_of_windows(toy):
+    assert bn_pass_examples(settings(bn_examples=4096)) == 4096
+    assert bn_pass_examples(settings(bn_examples=4096, epoch_examples=200)) == 200
+    assert bn_pass_examples(settings(bn_examples=100, epoch_examples=200)) == 100
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv1d(4, 3, 5), torch.nn.BatchNorm1d(3))
+    rows = []
+    model[0].register_forward_hook(lambda m, i, o: rows.append(len(o)))
+    s = settings(batch_size=32, bn_examples=4096, epoch_examples=100)
+    recalibrate_batchnorm(model, Batches(toy[0], 32), s, torch.device("cpu"), 1)
+    assert sum(rows) == 128  # batches of 32 until >= 100 windows (4,096 would be all 600)
+    assert model[1].num_batches_tracked.item() == 4 and model[1].momentum == 0.1

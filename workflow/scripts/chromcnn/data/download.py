@@ -21,7 +21,8 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -223,3 +224,19 @@ def obtain(source: str, download_to: str | Path, md5: str | None = None, **retry
     if is_url(source):
         return fetch(source, download_to, md5, **retry)
     return verify_local(source, md5)
+
+
+@contextmanager
+def obtained(source: str, out: str | Path, md5: str | None = None, **retry: float) -> Iterator[FetchRecord]:
+    """:func:`obtain` ``source`` for a job that writes ``out``: a URL is downloaded to a hidden name beside ``out``.
+
+    Within the block ``record.path`` holds the verified bytes (the local path itself
+    for a local source); the downloaded copy is removed when the block ends, however
+    it ends (the job stores what it needs under ``out`` atomically first).
+    """
+    out = Path(out)
+    raw = out.with_name(f".{out.name}.download")
+    try:
+        yield obtain(source, raw, md5, **retry)
+    finally:
+        raw.unlink(missing_ok=True)

@@ -18,7 +18,7 @@ import pyfaidx
 from chromcnn.errors import InputError
 from chromcnn.io.atomic import atomic_path
 from chromcnn.io.onehot import ALPHABET
-from chromcnn.io.sniff import UTF8_BOM, open_bytes
+from chromcnn.io.sniff import open_bytes, read_past_bom
 
 CHUNK = 1 << 22
 READ_BLOCK = 1 << 18  # 256 KiB: measured fastest for load_codes (stays in cache)
@@ -153,7 +153,7 @@ def decompress_and_check(src: str | Path, dest: str | Path, label: str | None = 
     checker = _FastaChecker(label)
     try:
         with open_bytes(src) as inp, open(dest, "wb") as out:
-            rest = inp.read(len(UTF8_BOM)).removeprefix(UTF8_BOM)  # a BOM would hide the first '>'
+            rest = read_past_bom(inp)  # a BOM would hide the first '>'
             while True:
                 block = inp.read(CHUNK)
                 if not block:

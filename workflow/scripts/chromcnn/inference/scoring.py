@@ -13,8 +13,9 @@ from __future__ import annotations
 import gzip
 import io
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import numpy as np
 import torch
@@ -83,9 +84,30 @@ def score(
         yield w, model.predict(one_hot(w.codes), device, rc_average=rc_average, batch_size=batch_size)
 
 
-def _write(model: LoadedModel, batches: Iterable[Windows], out: str, notes: Notes, **kw) -> dict:
+class ScoreOptions(TypedDict, total=False):
+    """Keyword options of :func:`predict_bed` and :func:`predict_fasta` (defaults in :data:`DEFAULTS`).
+
+    ``resize``: ``centre`` (default: regions centred, or tiled when longer) or ``exact`` (see :mod:`.regions`);
+    ``device``: where the model runs (``cpu``); ``rc_average``: mean over both strands
+    (True); ``batch_size``: windows per forward pass (256).
+    """
+
+    resize: str
+    device: torch.device | str
+    rc_average: bool
+    batch_size: int
+
+
+DEFAULTS: ScoreOptions = {"resize": "centre", "device": "cpu", "rc_average": True, "batch_size": 256}
+
+
+def _write(
+    model: LoadedModel, windows: Callable[[int], Iterable[Windows]], out: str, notes: Notes, options: ScoreOptions
+) -> dict:
+    """Score the windows ``windows(read_size)`` yields into ``out``; the summary counts."""
+    kw = {k: options[k] for k in ("device", "rc_average", "batch_size")}
     with TableWriter(out, WINDOW_COLUMNS + list(model.tasks)) as table:
-        for w, probs in score(model, batches, **kw):
+        for w, probs in score(model, windows(options["batch_size"] * BATCHES_PER_READ), **kw):
             table.write([w.names, w.chroms, w.starts.tolist(), w.ends.tolist()], probs)
             notes.windows += len(w.names)
     summary = {"records": notes.records, "windows": notes.windows, "tiled_records": notes.tiled}
@@ -93,45 +115,26 @@ def _write(model: LoadedModel, batches: Iterable[Windows], out: str, notes: Note
     return summary
 
 
-def predict_bed(
-    model: LoadedModel,
-    bed: str,
-    genome: str | Genome,
-    out: str,
-    *,
-    resize: str = "centre",
-    device: torch.device | str = "cpu",
-    rc_average: bool = True,
-    batch_size: int = 256,
-) -> dict:
+def predict_bed(model: LoadedModel, bed: str, genome: str | Genome, out: str, **options: Unpack[ScoreOptions]) -> dict:
     """Score every region of a BED (centred or tiled windows, see :mod:`.regions`) into a TSV.
 
     Every check (names, ends, lengths) runs before the model does; the output
-    appears only when complete.
+    appears only when complete. ``options``: :class:`ScoreOptions`.
 
     Returns
     -------
     dict
         ``records``, ``windows``, ``tiled_records``.
     """
+    o: ScoreOptions = {**DEFAULTS, **options}
     genome = genome if isinstance(genome, Genome) else Genome(genome)
-    check_bed(bed, genome, model.window, resize, model.path)
+    check_bed(bed, genome, model.window, o["resize"], model.path)
     notes = Notes()
-    batches = bed_windows(bed, genome, model.window, batch_size * BATCHES_PER_READ, notes)
-    return _write(model, batches, out, notes, device=device, rc_average=rc_average, batch_size=batch_size)
+    return _write(model, lambda size: bed_windows(bed, genome, model.window, size, notes), out, notes, o)
 
 
-def predict_fasta(
-    model: LoadedModel,
-    fasta: str,
-    out: str,
-    *,
-    resize: str = "centre",
-    device: torch.device | str = "cpu",
-    rc_average: bool = True,
-    batch_size: int = 256,
-) -> dict:
-    """Score every sequence of a FASTA (centred, N-padded or tiled) into a TSV.
+def predict_fasta(model: LoadedModel, fasta: str, out: str, **options: Unpack[ScoreOptions]) -> dict:
+    """Score every sequence of a FASTA (centred, N-padded or tiled) into a TSV (``options``: :class:`ScoreOptions`).
 
     Returns
     -------
@@ -139,8 +142,8 @@ def predict_fasta(
         ``records``, ``windows``, ``tiled_records`` and ``odd_characters`` (characters
         other than A, C, G, T, N, scored as N).
     """
-    odd = check_fasta(fasta, model.window, resize, model.path)
+    o: ScoreOptions = {**DEFAULTS, **options}
+    odd = check_fasta(fasta, model.window, o["resize"], model.path)
     notes = Notes(odd_chars=odd)
-    batches = fasta_windows(fasta, model.window, batch_size * BATCHES_PER_READ, notes)
-    summary = _write(model, batches, out, notes, device=device, rc_average=rc_average, batch_size=batch_size)
+    summary = _write(model, lambda size: fasta_windows(fasta, model.window, size, notes), out, notes, o)
     return {**summary, "odd_characters": int(sum(odd.values()))}

@@ -145,13 +145,21 @@ def text_lines(
     check_text(path, label, kind, expected)
     with open_bytes(path) as handle:
         for line_no, raw in enumerate(handle, start=1):
-            if line_no == 1 and raw.startswith(UTF8_BOM):
-                raw = raw[len(UTF8_BOM) :]
-            raw = raw.rstrip(b"\r\n")
+            raw = (strip_bom(raw) if line_no == 1 else raw).rstrip(b"\r\n")
             try:
                 yield line_no, raw.decode("utf-8"), True
             except UnicodeDecodeError:
                 yield line_no, raw.decode("latin-1"), False
+
+
+def strip_bom(head: bytes) -> bytes:
+    """``head`` (the first bytes of a file) without a leading UTF-8 byte-order mark."""
+    return head.removeprefix(UTF8_BOM)
+
+
+def read_past_bom(handle: IO[bytes]) -> bytes:
+    """Read the first ``len(UTF8_BOM)`` bytes of ``handle``; return those that are not a BOM (to be prepended)."""
+    return strip_bom(handle.read(len(UTF8_BOM)))
 
 
 def non_utf8_error(label: str, line_no: int, kind: str) -> InputError:
