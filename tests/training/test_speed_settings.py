@@ -12,7 +12,7 @@ from chromcnn.errors import InputError
 from chromcnn.inference.device import prefetch
 from chromcnn.io.batches import Batches
 from chromcnn.training.loop import bn_pass_examples, fit, recalibrate_batchnorm
-from chromcnn.training.objective import make_scheduler, steps_per_epoch
+from chromcnn.training.objective import make_optimizer, make_scheduler, steps_per_epoch
 from train_helpers import toy_split
 
 
@@ -100,3 +100,27 @@ def test_precise_batchnorm_pass_uses_at_most_an_epoch_of_windows(toy):
     recalibrate_batchnorm(model, Batches(toy[0], 32), s, torch.device("cpu"), 1)
     assert sum(rows) == 128  # batches of 32 until >= 100 windows (4,096 would be all 600)
     assert model[1].num_batches_tracked.item() == 4 and model[1].momentum == 0.1
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw"])
+def test_fused_optimizer_on_cpu_makes_the_reference_update(optimizer):
+    torch.manual_seed(0)
+    s = settings(optimizer=optimizer, lr=1e-2, weight_decay=0.01)
+    model = models.build(s.arch, 3, 200, **s.hparams)
+    reference = models.build(s.arch, 3, 200, **s.hparams)
+    reference.load_state_dict(model.state_dict())
+    start = [p.detach().clone() for p in model.parameters()]
+    opt = make_optimizer(model, s)
+    assert opt.param_groups[0]["fused"] is True
+    ref_cls = torch.optim.Adam if optimizer == "adam" else torch.optim.AdamW
+    ref = ref_cls(reference.parameters(), lr=1e-2, weight_decay=0.01, foreach=False)
+    x = torch.randn(8, 4, 200)
+    for _ in range(3):
+        for m, o in ((model, opt), (reference, ref)):
+            o.zero_grad()
+            m(x).square().mean().backward()
+            o.step()
+    for a, b in zip(model.parameters(), reference.parameters()):
+        assert torch.allclose(a, b, atol=1e-6, rtol=1e-5)
+    moved = max(float((a.detach() - b).abs().max()) for a, b in zip(model.parameters(), start))
+    assert moved > 1e-3  # the parameters did change
