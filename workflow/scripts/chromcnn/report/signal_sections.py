@@ -71,7 +71,7 @@ def scatter(y: np.ndarray, pred: np.ndarray, tasks: list[str], title: str) -> st
         ax.set_title(f"{tasks[t]} (r = {r:.2f})", fontsize=9)
         ax.set_xlabel("observed", fontsize=8)
         ax.set_ylabel("predicted", fontsize=8)
-    figure.suptitle(title, fontsize=10)
+    figure.suptitle(title, fontsize=10, y=1.02)
     return fig.to_uri(figure)
 
 
