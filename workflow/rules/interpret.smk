@@ -71,7 +71,9 @@ rule cluster_motifs:
         status=FILTERS.files("status", MODELS),
         filters=FILTERS.files("filters", MODELS),
         untrained=FILTERS.files("untrained", MODELS),
-        patterns=interpret_methods.ATTRIBUTION.files("patterns", METHOD_MODELS["attribution"]),
+        patterns=interpret_methods.ATTRIBUTION.files(
+            "patterns", METHOD_MODELS["attribution"]
+        ),
         composition=f"resources/genome/{GENOME}.composition.json",
         planted=planted_file(),
         database=motif_database_files(),
