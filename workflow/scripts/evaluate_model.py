@@ -27,7 +27,7 @@ def main(smk, log):
         )
     device = pick_device(p.device)
     probs, y = predict_split(loaded.model, smk.input.test, p.batch_size, device, loaded.task_type, p.rc_average)
-    log.info("predicted %d test windows x %d tasks on %s (rc_average=%s)", *probs.shape, device, p.rc_average)
+    log.info("predicted %d test windows x %d tasks on %s (rc_average=%s)", *probs.shape[:2], device, p.rc_average)
     chrom, start, _ = read_coords(smk.input.test)  # rows of predict_split are the file's rows
     blocks = ev.genomic_blocks(chrom, start, p.block_bp)
     n_blocks = int(blocks.max()) + 1 if blocks is not None and len(blocks) else len(y)
