@@ -244,8 +244,8 @@ def test_whole_report_without_planted_motifs(inp, tmp_path):
     no_planted = type(inp)(**{**vars(inp), "has_planted": False})
     rendered = render_sections(no_planted)
     # no planted motifs, no variants or tracks configured, no attribution method in these inputs
-    # (the attribution section: test_attribution_section.py)
-    absent = ("planted", "variants", "locus", "attribution")
+    # (the attribution section: test_attribution_section.py), binary targets (no profiles)
+    absent = ("planted", "variants", "locus", "attribution", "profiles")
     assert [s["name"] for s in rendered] == [s.name for s in SECTIONS if s.name not in absent]
     render_page(rendered, tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text()

@@ -134,6 +134,16 @@ def test_checkpoint_of_other_settings_is_not_resumed(toy, tmp_path):
     assert fit(build_cnn(other), *toy, tmp_path, other)["resumed_from"] == 0
 
 
+def test_checkpoint_of_other_data_is_not_resumed(toy, tmp_path):
+    """Same settings, other windows (a changed window or data stage): the checkpoint is ignored."""
+    s = settings()
+    fit(build_cnn(s), *toy, tmp_path, s, stop_after_epoch=1)
+    other_train = str(toy_split(tmp_path / "other_train.h5", 600, seed=5))
+    assert fit(build_cnn(s), other_train, toy[1], tmp_path, s)["resumed_from"] == 0
+    fit(build_cnn(s), *toy, tmp_path / "same", s, stop_after_epoch=1)
+    assert fit(build_cnn(s), *toy, tmp_path / "same", s)["resumed_from"] == 1  # the same data resumes
+
+
 class BlowsUp(torch.nn.Module):
     """Returns NaN from the 26th training call: epoch 1 has 19 batches (600 / 32), so epoch 2, batch 7."""
 

@@ -2,7 +2,8 @@
 
 ``checkpoints/last.pt``
     After every epoch: model, optimizer, scheduler, :class:`State`, and the
-    run's settings key (a checkpoint of other settings is not resumed).
+    run's key (:func:`run_key`: the settings and the split files it trains on; a
+    checkpoint of other settings or other data is not resumed).
 ``checkpoints/best.pt``
     The best epoch so far, in the model-file layout of
     :mod:`chromcnn.inference.model_file`.
@@ -13,12 +14,16 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import h5py
+import numpy as np
 import torch
 from torch import nn
 
@@ -69,13 +74,36 @@ def save_best(out: Path, model: nn.Module, settings: TrainSettings, epoch: int, 
     )
 
 
+def split_fingerprint(path: str | Path) -> str:
+    """Identity of a split file without reading its arrays: size, attributes, shapes, coordinates.
+
+    The coordinates are (N,) vectors (a few tens of MB at two million windows);
+    x and y are not hashed, their shapes and the file size stand in for them.
+    """
+    digest = hashlib.sha256(str(Path(path).stat().st_size).encode())
+    with h5py.File(path, "r") as h5:
+        attrs = {k: np.asarray(v).tolist() for k, v in sorted(h5.attrs.items())}
+        digest.update(json.dumps(attrs, sort_keys=True, default=str).encode())
+        for name in sorted(h5):
+            digest.update(f"{name}{h5[name].shape}{h5[name].dtype}".encode())
+        for name in ("chrom", "start", "end"):
+            if name in h5:
+                digest.update(np.ascontiguousarray(h5[name][:]).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def run_key(settings: TrainSettings, *splits: str | Path) -> str:
+    """The key a checkpoint is resumed under: the settings' key and each split file's fingerprint."""
+    return "-".join([settings.key(), *(split_fingerprint(p) for p in splits)])
+
+
 def save_checkpoint(
-    out: Path, settings: TrainSettings, model: nn.Module, opt: torch.optim.Optimizer, sched: Any, state: State
+    out: Path, key: str, model: nn.Module, opt: torch.optim.Optimizer, sched: Any, state: State
 ) -> None:
-    """``checkpoints/last.pt``: everything needed to resume after this epoch."""
+    """``checkpoints/last.pt``: everything needed to resume after this epoch (``key``: :func:`run_key`)."""
     save_atomic(
         {
-            "key": settings.key(),
+            "key": key,
             "model": model.state_dict(),
             "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict(),
@@ -85,16 +113,14 @@ def save_checkpoint(
     )
 
 
-def resume(
-    out: Path, settings: TrainSettings, model: nn.Module, opt: torch.optim.Optimizer, sched: Any
-) -> State | None:
-    """Load ``checkpoints/last.pt`` when it belongs to the same run; else None."""
+def resume(out: Path, key: str, model: nn.Module, opt: torch.optim.Optimizer, sched: Any) -> State | None:
+    """Load ``checkpoints/last.pt`` when it belongs to the same run (same :func:`run_key`); else None."""
     path = out / "checkpoints" / "last.pt"
     if not path.is_file():
         return None
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    if ckpt.get("key") != settings.key():
-        LOG.warning("ignoring %s: it belongs to a run with other settings", path)
+    if ckpt.get("key") != key:
+        LOG.warning("ignoring %s: it belongs to a run with other settings or other data", path)
         return None
     model.load_state_dict(ckpt["model"])
     opt.load_state_dict(ckpt["optimizer"])

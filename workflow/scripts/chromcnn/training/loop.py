@@ -36,7 +36,7 @@ from chromcnn.inference.device import autocast, pick_device, prefetch
 from chromcnn.io.batches import Batches
 from chromcnn.models.losses import make_loss
 from chromcnn.training.augment import augment
-from chromcnn.training.checkpoint import State, publish, resume, save_best, save_checkpoint
+from chromcnn.training.checkpoint import State, publish, resume, run_key, save_best, save_checkpoint
 from chromcnn.training.objective import (
     check_targets,
     count_labels,
@@ -70,6 +70,7 @@ class Run:
     sched: Any
     state: State
     resumed_from: int
+    key: str  # checkpoint.run_key: settings and split files
 
 
 def train_epoch(
@@ -192,7 +193,8 @@ def prepare(build: Callable[[], nn.Module], train_h5: str, valid_h5: str, out: P
     loss_fn = make_loss(settings, count_labels(train_h5) if settings.pos_weight else None).to(device)
     opt = make_optimizer(model, settings)
     sched = make_scheduler(opt, settings, train_b.info.n)
-    state = resume(out, settings, model, opt, sched) or State()
+    key = run_key(settings, train_h5, valid_h5)
+    state = resume(out, key, model, opt, sched) or State()
     step = torch.compile(model) if settings.compile and device.type == "cuda" else model
     LOG.info(
         "training %s on %s: %d train / %d valid examples, %s loading, resumed after epoch %d",
@@ -203,7 +205,7 @@ def prepare(build: Callable[[], nn.Module], train_h5: str, valid_h5: str, out: P
         "in-RAM" if train_b.in_memory else "streaming",
         state.epoch,
     )
-    return Run(settings, out, device, model, step, train_b, valid_b, loss_fn, opt, sched, state, state.epoch)
+    return Run(settings, out, device, model, step, train_b, valid_b, loss_fn, opt, sched, state, state.epoch, key)
 
 
 def run_epoch(run: Run, epoch: int) -> dict:
@@ -240,7 +242,7 @@ def record_epoch(run: Run, row: dict, meta: dict | None) -> None:
         save_best(run.out, run.model, settings, row["epoch"], row, meta)
     else:
         state.bad_epochs += 1
-    save_checkpoint(run.out, settings, run.model, run.opt, run.sched, state)
+    save_checkpoint(run.out, run.key, run.model, run.opt, run.sched, state)
 
 
 def patience_spent(state: State, settings: TrainSettings) -> bool:
