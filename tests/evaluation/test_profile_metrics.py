@@ -95,3 +95,38 @@ def test_save_and_load_round_trip(tmp_path):
     back, base, y2, p2, meta = pf.load_profile(str(tmp_path / "p.npz"))
     assert meta == {"model": "m"} and np.allclose(back.point["mse"], reps.point["mse"]) and base is not None
     assert y2.shape == y.shape and p2.dtype == np.float32
+
+
+def test_models_compare_in_profile_mode_with_the_mean_profile_row(tmp_path):
+    """compare_models in profile mode: one summary row per model plus the mean-profile baseline,
+    ranked by macro per-window correlation; paired differences of every profile metric, the
+    baseline's pairs in the reference family; the report's comparison ranks by window_pearson."""
+    from chromcnn.evaluation.compare import MEAN_PROFILE, across_seeds, compare
+    from chromcnn.report.stage_sections import comparison_context
+
+    y, good = _data(7, n=60)
+    rng = np.random.default_rng(8)
+    poor = good * rng.lognormal(0, 1.5, good.shape)  # a noisier model: worse shapes
+    meta = {"tasks": ["a", "b"], "bootstrap": 50, "seed": 1, "block_bp": None}
+    mean = y.mean(axis=0)
+    paths = []
+    for name, pred in (("poor-s1", poor), ("good-s1", good)):
+        reps = pf.profile_replicates(y, pred, 50, 1)
+        base = pf.profile_replicates(y, pf.baseline_predictions(mean, len(y)), 50, 1)
+        paths.append(str(tmp_path / f"{name}.npz"))
+        pf.save_profile(paths[-1], reps, y, pred, meta, base)
+    summary, comparison = compare(["poor-s1", "good-s1"], paths, 0.95)
+    assert list(summary.model)[0] == "good-s1" and set(summary.model) == {"good-s1", "poor-s1", MEAN_PROFILE}
+    assert summary.macro_window_pearson.is_monotonic_decreasing
+    good_row = summary.set_index("model").loc["good-s1"]
+    expected = np.nanmean([np.nanmean(pf.window_correlations(y[:, j], good[:, j])) for j in range(2)])
+    assert good_row.macro_window_pearson == pytest.approx(expected)
+    assert set(comparison.metric) == set(pf.METRICS) and len(comparison) == 3 * len(pf.METRICS) * 3
+    pair = comparison[(comparison.model_a == "good-s1") & (comparison.model_b == "poor-s1")]
+    mse = pair[(pair.metric == "mse") & (pair.task == "macro")].iloc[0]
+    assert mse.difference < 0 and mse.winner in ("good-s1", "tie")  # lower MSE wins
+    seeds, variants = across_seeds(["poor-s1", "good-s1"], paths, 0.95, 1)
+    assert seeds.empty and variants.empty
+    ctx = comparison_context(comparison)
+    assert {p["metric"] for p in ctx["pairs"]} == {m.upper() for m in pf.METRICS}
+    assert all(MEAN_PROFILE not in (p["a"], p["b"]) for p in ctx["pairs"])  # a reference, not a model

@@ -45,8 +45,7 @@ def _decode_images(html: str) -> list[np.ndarray]:
 
 
 def test_signal_section_scatter_references_and_best_against_them(tmp_path, monkeypatch):
-    from chromcnn.evaluation.compare import compare
-    from chromcnn.evaluation.signal_reference import GC_ONLY
+    from chromcnn.evaluation.compare import GC_ONLY, compare
     from chromcnn.report import signal_sections
     from chromcnn.report.signal_sections import GC_LABEL
 

@@ -3,6 +3,7 @@
 import torch
 from chromcnn.evaluation import regression as rg
 from chromcnn.evaluation import signal_reference as sr
+from chromcnn.evaluation.compare import GC_ONLY
 from chromcnn.io.atomic import write_json, write_tsv
 from chromcnn.io.provenance import record
 from chromcnn.runner import run
@@ -15,7 +16,7 @@ def main(smk, log):
     for row in result.table.itertuples():
         log.info("%s: Pearson %.4f Spearman %.4f MSE %.4f", row.task, row.pearson, row.spearman, row.mse)
     meta = {
-        "model": sr.GC_ONLY,
+        "model": GC_ONLY,
         "tasks": result.tasks,
         "rc_average": False,
         "features": "GC fraction and its square; least squares per task on the training split",

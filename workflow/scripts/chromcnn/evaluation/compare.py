@@ -6,7 +6,8 @@ The planted-motif oracle, when the data has planted motifs, is one more row
 same format as a model's. A comparison's ``winner`` is decided after
 multiple-testing control (``compare.multiple_testing``: Benjamini-Hochberg by
 default, or Holm) within each family: the rows of one metric, per-task rows and
-macro rows apart, pairs with the oracle apart from pairs of models.
+macro rows apart, pairs with a reference (the oracle, the GC-only regression, the mean profile)
+apart from pairs of models.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
+from chromcnn.evaluation import profile as pf
 from chromcnn.evaluation import regression as rg
 from chromcnn.evaluation import stats
 
@@ -26,6 +28,12 @@ from chromcnn.evaluation import stats
 ORACLE = "oracle"
 #: how the report labels that row.
 ORACLE_LABEL = "oracle (knows the planted motifs; a reference, not a ceiling)"
+#: the row of the GC-only regression in signal mode (:mod:`chromcnn.evaluation.signal_reference`).
+GC_ONLY = "gc_only"
+#: the row of the mean-profile baseline in profile mode (:func:`chromcnn.evaluation.profile.mean_profile`).
+MEAN_PROFILE = "mean_profile"
+#: rows that are references, not models: their pairs form their own multiple-testing family.
+REFERENCES = (ORACLE, GC_ONLY, MEAN_PROFILE)
 COMPARISON_COLUMNS = ["model_a", "model_b", "task", "metric", "difference", "lo", "hi", "p", "p_adjusted", "winner"]
 
 
@@ -40,8 +48,30 @@ def load(models: list[str], paths: list[str]) -> dict[str, tuple]:
     InputError
         Naming the predictions.npz whose labels, or bootstrap settings, differ from the first model's.
     """
+    if pf.is_profile(paths[0]):
+        return _load_profiles(models, paths)
     read = rg.load_regression if rg.is_regression(paths[0]) else ev.load_replicates
     loaded = {m: read(path) for m, path in zip(models, paths)}
+    _check_paired(loaded, models, paths)
+    return loaded
+
+
+def _load_profiles(models: list[str], paths: list[str]) -> dict[str, tuple]:
+    """Profile models as ``(reps, y, predictions, meta)``, and the first model's mean-profile
+    baseline as one more row (:data:`MEAN_PROFILE`; the same baseline for every model)."""
+    loaded, baseline = {}, None
+    for model, path in zip(models, paths):
+        reps, base, y, probs, meta = pf.load_profile(path)
+        loaded[model] = (reps, y, probs, meta)
+        baseline = baseline or (base, y, None, meta)
+    _check_paired(loaded, models, paths)
+    if baseline is not None and baseline[0] is not None:
+        loaded[MEAN_PROFILE] = baseline
+    return loaded
+
+
+def _check_paired(loaded: dict[str, tuple], models: list[str], paths: list[str]) -> None:
+    """Every model scored on the first model's test windows with its bootstrap settings, else InputError."""
     first = loaded[models[0]]
     for model, path in zip(models, paths):
         y = loaded[model][1]
@@ -58,7 +88,19 @@ def load(models: list[str], paths: list[str]) -> dict[str, tuple]:
                 "rerun the evaluation of every model (delete results/evaluation)",
                 path=path,
             )
-    return loaded
+
+
+def _kind(first: object) -> tuple:
+    """(summary row, differences, sort column) for the replicates' kind: binary, signal or profile."""
+    if isinstance(first, pf.ProfileReplicates):
+
+        def differences(a, ra, b, rb, tasks, level):
+            return rg.regression_differences(a, ra, b, rb, tasks, level, pf.METRICS, pf.LOWER_IS_BETTER)
+
+        return pf.profile_summary, differences, "macro_window_pearson"
+    if isinstance(first, rg.RegressionReplicates):
+        return rg.regression_summary, rg.regression_differences, "macro_pearson"
+    return ev.summary_row, ev.paired_differences, "macro_auroc"
 
 
 def compare(models: list[str], paths: list[str], level: float, method: str = "bh") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -77,12 +119,9 @@ def compare(models: list[str], paths: list[str], level: float, method: str = "bh
     """
     loaded = load(models, paths)
     tasks = loaded[models[0]][3]["tasks"]
-    signal = isinstance(loaded[models[0]][0], rg.RegressionReplicates)
-    row_of, differences = (
-        (rg.regression_summary, rg.regression_differences) if signal else (ev.summary_row, ev.paired_differences)
-    )
+    row_of, differences, key = _kind(loaded[models[0]][0])
     summary = pd.DataFrame([row_of(m, reps, level) for m, (reps, *_) in loaded.items()])
-    summary = summary.sort_values("macro_pearson" if signal else "macro_auroc", ascending=False, na_position="last")
+    summary = summary.sort_values(key, ascending=False, na_position="last")
     rows = []
     for a, b in itertools.combinations(summary.model, 2):
         rows += differences(a, loaded[a][0], b, loaded[b][0], tasks, level)
@@ -95,10 +134,10 @@ def decide_winners(comparison: pd.DataFrame, method: str, level: float) -> pd.Da
         return comparison
     frame = comparison.assign(
         family=np.where(comparison.task == "macro", "macro", "task"),
-        oracle=(comparison.model_a == ORACLE) | (comparison.model_b == ORACLE),
+        oracle=comparison.model_a.isin(REFERENCES) | comparison.model_b.isin(REFERENCES),
     )
     frame = stats.decide(frame, ["metric", "family", "oracle"], method, level)
-    lower = frame.metric.isin(rg.LOWER_IS_BETTER) & (frame.winner != "tie")  # MSE: the smaller one wins
+    lower = frame.metric.isin((*rg.LOWER_IS_BETTER, *pf.LOWER_IS_BETTER)) & (frame.winner != "tie")  # MSE: smaller wins
     frame.loc[lower, "winner"] = np.where(
         frame.winner[lower] == frame.model_a[lower], frame.model_b[lower], frame.model_a[lower]
     )
@@ -110,10 +149,10 @@ def across_seeds(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """seeds.tsv (per variant: mean and spread of the macro metrics over seeds) and
     variant_comparison.tsv (pairs of variants, resampling seeds and windows; empty with one seed
-    per variant). The oracle is left out: it has no seeds. Signal-mode models get empty tables (not yet)."""
+    per variant). The oracle is left out: it has no seeds. Signal and profile models get empty tables (not yet)."""
     models_paths = [(m, p) for m, p in zip(models, paths) if m != ORACLE]
     models, paths = [m for m, _ in models_paths], [p for _, p in models_paths]
-    if not models or rg.is_regression(paths[0]):  # signal mode: seed tables not yet (empty, with headers)
+    if not models or rg.is_regression(paths[0]) or pf.is_profile(paths[0]):  # seed tables: binary mode only
         return pd.DataFrame(columns=stats.SEED_COLUMNS), pd.DataFrame(columns=stats.VARIANT_COLUMNS)
     loaded = load(models, paths)
     tasks = loaded[models[0]][3]["tasks"]

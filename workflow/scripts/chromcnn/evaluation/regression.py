@@ -158,16 +158,26 @@ def regression_summary(model: str, reps: RegressionReplicates, level: float) -> 
 
 
 def regression_differences(
-    name_a: str, a: RegressionReplicates, name_b: str, b: RegressionReplicates, tasks: list[str], level: float
+    name_a: str,
+    a: RegressionReplicates,
+    name_b: str,
+    b: RegressionReplicates,
+    tasks: list[str],
+    level: float,
+    metrics: tuple[str, ...] = METRICS,
+    lower_is_better: tuple[str, ...] = LOWER_IS_BETTER,
 ) -> list[dict]:
     """Per-task and macro differences (a - b) of each metric, paired intervals, p-value and winner
-    (for MSE the lower wins), in the rows of :func:`chromcnn.evaluation.metrics.paired_differences`."""
+    (for MSE the lower wins), in the rows of :func:`chromcnn.evaluation.metrics.paired_differences`.
+
+    ``metrics`` / ``lower_is_better``: any replicates with ``point`` and ``reps`` per metric
+    (the profile metrics of :mod:`chromcnn.evaluation.profile` too)."""
     rows = []
-    for m in METRICS:
+    for m in metrics:
         pa, pb, ra, rb = a.point[m], b.point[m], a.reps[m], b.reps[m]
         diffs = [(task, pa[i] - pb[i], ra[i] - rb[i]) for i, task in enumerate(tasks)]
         diffs.append(("macro", macro(pa[:, None])[0] - macro(pb[:, None])[0], macro(ra) - macro(rb)))
-        lower = m in LOWER_IS_BETTER
+        lower = m in lower_is_better
         rows += [_difference_row(name_a, name_b, task, m, point, rep, level, lower) for task, point, rep in diffs]
     return rows
 

@@ -35,8 +35,6 @@ from chromcnn.io.split_h5 import read_coords, read_meta
 
 #: a site scores at least this fraction of the matrix's best possible log-odds score.
 SITE_FRACTION = 0.7
-#: name of the GC-only regression's row in summary.tsv and comparison.tsv (no model id has it).
-GC_ONLY = "gc_only"
 
 
 def site_counts(x: np.ndarray, matrices: list[np.ndarray], fraction: float = SITE_FRACTION) -> np.ndarray:

@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from chromcnn.evaluation.compare import ORACLE, ORACLE_LABEL
+from chromcnn.evaluation.compare import GC_ONLY, ORACLE, ORACLE_LABEL
 from chromcnn.evaluation.regression import METRICS, is_regression, load_regression
-from chromcnn.evaluation.signal_reference import GC_ONLY
 from chromcnn.report import figures as fig
 from chromcnn.report.inputs import ReportInputs, ci
 from chromcnn.report.render import render_block

@@ -12,7 +12,8 @@ import pandas as pd
 
 from chromcnn.config.settings import TrainSettings, best_epoch, stopped_early
 from chromcnn.evaluation import metrics as ev
-from chromcnn.evaluation.compare import ORACLE, ORACLE_LABEL
+from chromcnn.evaluation.compare import MEAN_PROFILE, ORACLE, ORACLE_LABEL
+from chromcnn.evaluation.profile import is_profile
 from chromcnn.evaluation.stats import variant_of
 from chromcnn.report import figures as fig
 from chromcnn.report.inputs import ReportInputs, ci, fmt, read_json
@@ -222,9 +223,12 @@ def block_label(block_bp: int | None, n_blocks: int | None) -> str:
     return f"{size} ({n_blocks} blocks)" if n_blocks else size
 
 
-def metrics(inp: ReportInputs) -> str:
+def metrics(inp: ReportInputs) -> str | None:
     """Section "Test metrics": the summary table (with the planted-motif oracle's row when the data
-    has planted motifs), then each model's (and the oracle's) tasks, curves and calibration."""
+    has planted motifs), then each model's (and the oracle's) tasks, curves and calibration.
+    Profile models have theirs in the section "Profiles" (:mod:`chromcnn.report.profile_sections`)."""
+    if inp.predictions and is_profile(inp.predictions[0]):
+        return None
     if is_signal(inp):
         meta = prediction_meta(inp.predictions[0])
         return signal_metrics(inp, block_label(meta.get("block_bp"), meta.get("n_blocks")))
@@ -317,7 +321,7 @@ def comparison_context(
     gaps = oracle_gaps(comp)
     common = {"oracle_gaps": gaps, "oracle_label": ORACLE_LABEL, "method": METHOD_NAMES.get(method, method)}
     common |= seed_context(seeds, variants)
-    comp = comp[(comp.model_a != ORACLE) & (comp.model_b != ORACLE)]
+    comp = comp[~comp.model_a.isin((ORACLE, MEAN_PROFILE)) & ~comp.model_b.isin((ORACLE, MEAN_PROFILE))]
     if comp.empty:
         return {"pairs": [], "wins": [], "forest_png": "", "budgets": [], **common}
     macro = comp[comp.task == "macro"]
@@ -331,7 +335,8 @@ def comparison_context(
         }
         for r in macro.itertuples()
     ]
-    primary = "pearson" if "pearson" in set(comp.metric) else "auroc"  # signal mode: Pearson
+    # signal mode: Pearson; profile mode: the per-window correlation across bins
+    primary = next(m for m in ("window_pearson", "pearson", "auroc") if m in set(comp.metric))
     tasks = comp[(comp.task != "macro") & (comp.metric == primary)]
     wins = tasks[tasks.winner != "tie"].groupby("winner").size().sort_values(ascending=False)
     models = sorted(set(comp.model_a) | set(comp.model_b))
