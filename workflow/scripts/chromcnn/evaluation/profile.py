@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chromcnn.evaluation.metrics import BLOCK_ELEMENTS, bootstrap_weights, interval, macro
-from chromcnn.evaluation.regression import weighted_pearson, weighted_spearman
+from chromcnn.evaluation.metrics import BLOCK_ELEMENTS, bootstrap_weights, macro
+from chromcnn.evaluation.regression import regression_summary, regression_table, weighted_pearson, weighted_spearman
 from chromcnn.io.atomic import atomic_path
 
 METRICS = ("window_pearson", "total_pearson", "bin_pearson", "bin_spearman", "mse", "poisson_deviance")
@@ -156,20 +156,14 @@ def profile_replicates(
 
 def profile_table(y: np.ndarray, reps: ProfileReplicates, tasks: list[str], level: float) -> pd.DataFrame:
     """metrics.tsv rows of a profile model: per task n windows, bins, each metric and its interval."""
-    table = {"task": tasks, "n": [len(y)] * len(tasks), "bins": [y.shape[2]] * len(tasks)}
-    for m in METRICS:
-        lo, hi = interval(reps.reps[m], level)
-        table.update({m: reps.point[m], f"{m}_lo": lo, f"{m}_hi": hi})
-    return pd.DataFrame(table)
+    table = regression_table(y, reps, tasks, level, METRICS)
+    table.insert(2, "bins", y.shape[2])
+    return table
 
 
 def profile_summary(model: str, reps: ProfileReplicates, level: float) -> dict:
     """One row: macro (mean over tasks) of each metric with its interval."""
-    row: dict = {"model": model}
-    for m in METRICS:
-        lo, hi = interval(macro(reps.reps[m]), level)
-        row.update({f"macro_{m}": float(macro(reps.point[m][:, None])[0]), f"macro_{m}_lo": lo, f"macro_{m}_hi": hi})
-    return row
+    return regression_summary(model, reps, level, METRICS)
 
 
 def mean_profile(path: str, rows_per_read: int = 1 << 14) -> np.ndarray:

@@ -139,19 +139,24 @@ def regression_replicates(
     return RegressionReplicates(point, reps)
 
 
-def regression_table(y: np.ndarray, reps: RegressionReplicates, tasks: list[str], level: float) -> pd.DataFrame:
-    """metrics.tsv rows of a signal-mode model: per task n, each metric and its interval."""
+def regression_table(
+    y: np.ndarray, reps: RegressionReplicates, tasks: list[str], level: float, metrics: tuple[str, ...] = METRICS
+) -> pd.DataFrame:
+    """metrics.tsv rows of a signal-mode model: per task n, each metric and its interval
+    (``metrics``: of any replicates with ``point`` and ``reps``, e.g. the profile metrics)."""
     table = {"task": tasks, "n": [len(y)] * len(tasks)}
-    for m in METRICS:
+    for m in metrics:
         lo, hi = interval(reps.reps[m], level)
         table.update({m: reps.point[m], f"{m}_lo": lo, f"{m}_hi": hi})
     return pd.DataFrame(table)
 
 
-def regression_summary(model: str, reps: RegressionReplicates, level: float) -> dict:
+def regression_summary(
+    model: str, reps: RegressionReplicates, level: float, metrics: tuple[str, ...] = METRICS
+) -> dict:
     """summary.tsv row: macro (mean over tasks) of each metric with its interval."""
     row: dict = {"model": model}
-    for m in METRICS:
+    for m in metrics:
         lo, hi = interval(macro(reps.reps[m]), level)
         row.update({f"macro_{m}": float(macro(reps.point[m][:, None])[0]), f"macro_{m}_lo": lo, f"macro_{m}_hi": hi})
     return row
