@@ -74,16 +74,34 @@ def best_scores(x: np.ndarray, matrices: list[np.ndarray]) -> np.ndarray:
     numpy.ndarray
         float32 (B, M), column m from ``matrices[m]``.
     """
+    return scan(x, matrices)[0]
+
+
+def scan(
+    x: np.ndarray, matrices: list[np.ndarray], fraction: float | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """One pass of every matrix over both strands: the best score of each matrix and, when
+    ``fraction`` is given, the number of positions and strands scoring at least ``fraction`` of
+    the matrix's best possible score (a palindromic site counts twice).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray or None)
+        float32 (B, M) best scores (:func:`best_scores`) and float32 (B, M) site counts.
+    """
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-    out = torch.empty((len(x), len(matrices)), dtype=torch.float32)
-    widths = sorted({m.shape[1] for m in matrices})
-    for w in widths:
+    best = torch.empty((len(x), len(matrices)), dtype=torch.float32)
+    counts = torch.zeros((len(x), len(matrices)), dtype=torch.float32) if fraction is not None else None
+    for w in sorted({m.shape[1] for m in matrices}):
         idx = [i for i, m in enumerate(matrices) if m.shape[1] == w]
         weight = np.stack([s for i in idx for s in (matrices[i], reverse_complement(matrices[i]))])
         conv = torch.nn.functional.conv1d(xt, torch.from_numpy(weight.astype(np.float32)))  # (B, 2k, L-w+1)
-        best = conv.amax(dim=2).view(len(x), len(idx), 2).amax(dim=2)
-        out[:, idx] = best
-    return out.numpy()
+        conv = conv.view(len(x), len(idx), 2, -1)
+        best[:, idx] = conv.amax(dim=(2, 3))
+        if counts is not None:
+            floor = torch.tensor([fraction * float(matrices[i].max(axis=0).sum()) for i in idx])
+            counts[:, idx] = (conv >= floor[None, :, None, None]).sum(dim=(2, 3)).float()
+    return best.numpy(), None if counts is None else counts.numpy()
 
 
 def split_features(path: str, matrices: list[np.ndarray], batch_size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,14 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 
 from chromcnn.errors import InputError
 from chromcnn.evaluation import metrics as ev
 from chromcnn.evaluation import regression as rg
-from chromcnn.evaluation.oracle import best_scores, log_odds
+from chromcnn.evaluation.oracle import log_odds, scan
 from chromcnn.io.batches import Batches
-from chromcnn.io.onehot import reverse_complement
 from chromcnn.io.split_h5 import read_coords, read_meta
 
 #: a site scores at least this fraction of the matrix's best possible log-odds score.
@@ -52,13 +50,7 @@ def site_counts(x: np.ndarray, matrices: list[np.ndarray], fraction: float = SIT
     numpy.ndarray
         float32 (B, M) counts (both strands of a palindromic site count twice).
     """
-    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
-    out = np.empty((len(x), len(matrices)), np.float32)
-    for m, mat in enumerate(matrices):
-        weight = torch.from_numpy(np.stack([mat, reverse_complement(mat)]).astype(np.float32))
-        conv = torch.nn.functional.conv1d(xt, weight)  # (B, 2, L - W + 1)
-        out[:, m] = (conv >= fraction * float(mat.max(axis=0).sum())).sum(dim=(1, 2)).numpy()
-    return out
+    return scan(x, matrices, fraction)[1]
 
 
 def gc_fraction(x: np.ndarray) -> np.ndarray:
@@ -70,7 +62,8 @@ def gc_fraction(x: np.ndarray) -> np.ndarray:
 
 def oracle_features(x: np.ndarray, matrices: list[np.ndarray]) -> np.ndarray:
     """float32 (B, 2M): best scores, then ``log1p`` of the site counts of each matrix."""
-    return np.concatenate([best_scores(x, matrices), np.log1p(site_counts(x, matrices))], axis=1)
+    best, counts = scan(x, matrices, SITE_FRACTION)  # one conv per matrix width for both
+    return np.concatenate([best, np.log1p(counts)], axis=1)
 
 
 def gc_features(x: np.ndarray) -> np.ndarray:
