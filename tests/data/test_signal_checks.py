@@ -64,11 +64,22 @@ def test_no_data_on_the_test_split(tmp_path):
     assert covered_bases(missing, ["chr1", "chr2"], GENOME) == 10
 
 
-def test_checks_run_before_encoding_in_the_adapter():
-    """encode_split.py calls both checks before write_split (no partial split file on a bad bigWig)."""
+def test_checks_run_before_encoding_in_the_adapter(tmp_path):
+    """encode_split.py calls every check (check_signals) before write_split (no partial split file
+    on a bad bigWig); check_signals stops on another assembly and on no test coverage."""
+    import logging
     from pathlib import Path
 
+    from chromcnn.data.signal_checks import check_signals
+
     source = (Path(__file__).parents[2] / "workflow" / "scripts" / "encode_split.py").read_text()
-    first_write = source.index("write_split(")
-    assert source.index("check_signal_assembly(") < first_write
-    assert source.index("check_test_coverage(") < first_write
+    assert source.index("check_signals(") < source.index("write_split(")
+    log = logging.getLogger("test")
+    other = _bigwig(tmp_path / "o.bw", {"chr1": 4000, "chr2": 3000}, {"chr1": (0, 10), "chr2": (0, 10)})
+    with pytest.raises(InputError, match="assembly"):
+        check_signals({"K562": other}, {"K562": "k562.bw"}, GENOME, ["chr2"], log)
+    bare = _bigwig(tmp_path / "b.bw", dict(GENOME), {"chr1": (0, 10)})
+    with pytest.raises(InputError, match="no data on the test split"):
+        check_signals({"K562": bare}, {"K562": "k562.bw"}, GENOME, ["chr2"], log)
+    good = _bigwig(tmp_path / "g.bw", dict(GENOME), {"chr1": (0, 10), "chr2": (0, 10)})
+    check_signals({"K562": good}, {"K562": "k562.bw"}, GENOME, ["chr2"], log)

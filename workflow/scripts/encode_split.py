@@ -4,8 +4,8 @@ import json
 
 from chromcnn.data.genome import fasta_index
 from chromcnn.data.hdf5 import write_split
-from chromcnn.data.signal import SignalTargets, check_signal_chroms
-from chromcnn.data.signal_checks import check_signal_assembly, check_test_coverage
+from chromcnn.data.signal import SignalTargets
+from chromcnn.data.signal_checks import check_signals
 from chromcnn.io.provenance import package_versions, read_provenance
 from chromcnn.runner import run
 
@@ -23,15 +23,7 @@ def main(smk, log):
     if p.targets:  # targets.mode signal/profile: check every bigWig's names before encoding
         sizes = {e.name: e.length for e in fasta_index(smk.input.fasta)}
         paths = dict(zip(p.targets["labels"], smk.input.signals))
-        for task, path in paths.items():
-            label = p.targets["labels"][task]
-            lacking = check_signal_chroms(path, task, sizes, label=label)
-            check_signal_assembly(path, task, sizes, label=label)
-            if p.targets.get("test"):
-                covered = check_test_coverage(path, task, p.targets["test"], sizes, label=label)
-                log.info("%s: %d bases with coverage on the test split", task, covered)
-            if lacking:
-                log.warning("%s: no coverage on %s (their windows get 0)", task, ", ".join(lacking[:5]))
+        check_signals(paths, p.targets["labels"], sizes, p.targets.get("test"), log)
         t = p.targets
         signal = SignalTargets(paths, t["center"], t["transform"], t["mode"], t.get("bin", 128), t.get("crop", 0))
     n = write_split(

@@ -16,7 +16,7 @@ read as zero (:mod:`chromcnn.data.signal`).
 from __future__ import annotations
 
 from chromcnn.config.regions import parse_region
-from chromcnn.data.signal import open_bigwig
+from chromcnn.data.signal import check_signal_chroms, open_bigwig
 from chromcnn.errors import InputError
 
 
@@ -93,3 +93,33 @@ def check_test_coverage(
             path=label or str(path),
         )
     return covered
+
+
+def check_signals(
+    paths: dict[str, str], labels: dict[str, str], chrom_sizes: dict[str, int], test: list[str] | None, log
+) -> None:
+    """Every check of every task's bigWig (names, assembly, test coverage), before any window is encoded.
+
+    Parameters
+    ----------
+    paths, labels : dict of str to str
+        Task -> the bigWig on disk, and -> how the config names it (for messages).
+    chrom_sizes : dict of str to int
+        The genome's chromosome lengths.
+    test : list of str or None
+        ``splits.test`` (chromosomes or regions); None skips the coverage check.
+    log : logging.Logger
+        Receives the covered bases and the chromosomes a bigWig lacks.
+    """
+    for task, path in paths.items():
+        label = labels[task]
+        lacking = check_signal_chroms(path, task, chrom_sizes, label=label)
+        check_signal_assembly(path, task, chrom_sizes, label=label)
+        if test:
+            log.info(
+                "%s: %d bases with coverage on the test split",
+                task,
+                check_test_coverage(path, task, test, chrom_sizes, label),
+            )
+        if lacking:
+            log.warning("%s: no coverage on %s (their windows get 0)", task, ", ".join(lacking[:5]))
