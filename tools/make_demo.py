@@ -62,7 +62,8 @@ BLACKLIST = [("chr1", 1_200_000, 1_212_000), ("chr2", 400_000, 405_000), ("chr3"
 N_GAPS = {"chr1": [(0, 10_000), (2_000_000, 2_020_000)], "chr2": [(0, 10_000)], "chr3": [(990_000, 1_000_000)]}
 #: --signal: coverage per planted instance of each motif (CTCF: 1-2 instances, others 3-5)
 SIGNAL_STRENGTH = {"CTCF": 6.0, "GATA1::TAL1": 2.0, "SPI1": 2.5, "HNF4A": 2.0, "FOXA2": 1.5, "CEBPB": 1.5, "HNF1B": 2.0}
-SIGNAL_WIDTH, SIGNAL_BIN = 400, 20  # bp of each element's coverage bump, and its step
+SIGNAL_WIDTH, SIGNAL_BIN = 500, 10  # bp of coverage written around each element centre, and its step
+FOOTPRINT = 120  # bp of the triangular coverage bump centred on each planted instance
 COMPLEMENT = bytes.maketrans(b"ACGTacgt", b"TGCAtgca")
 
 
@@ -143,8 +144,8 @@ def build_genome(
 ) -> tuple[dict[str, bytearray], dict]:
     """Sequences with planted element motifs and decoys; returns counts per motif.
 
-    ``planted`` (optional) receives ``(chrom, centre) -> {motif: instances}`` of every
-    element; filling it draws nothing from ``rng``, so the outputs do not change.
+    ``planted`` (optional) receives ``(chrom, centre) -> {motif: [instance midpoints]}`` of
+    every element; filling it draws nothing from ``rng``, so the outputs do not change.
     """
     counts = {m: {"in_elements": 0, "decoys": 0} for m in MOTIFS}
     seqs = {}
@@ -154,11 +155,12 @@ def build_genome(
         for e in own:
             for motif in e.motifs:
                 n_inst = int(rng.integers(3, 6)) if motif != "CTCF" else int(rng.integers(1, 3))
-                if planted is not None:
-                    planted.setdefault((e.chrom, e.centre), {})[motif] = n_inst
+                mids = planted.setdefault((e.chrom, e.centre), {}).setdefault(motif, []) if planted is not None else []
                 for _ in range(n_inst):
                     inst = sample_instance(rng, pwms[motif])
-                    plant(rng, seq, e.centre + int(rng.integers(-90, 90 - len(inst))), inst)
+                    pos = e.centre + int(rng.integers(-90, 90 - len(inst)))
+                    plant(rng, seq, pos, inst)
+                    mids.append(pos + len(inst) // 2)
                     counts[motif]["in_elements"] += 1
         centres = np.array([e.centre for e in own])
         for motif, pwm in pwms.items():
@@ -219,42 +221,50 @@ def _write_gz(path: Path, text: str) -> None:
         gz.write(text.encode())
 
 
-def element_levels(planted: dict, seed: int) -> dict[str, dict]:
-    """Per cell type, ``(chrom, centre) -> coverage level`` of every element.
+def element_profiles(planted: dict, seed: int) -> dict[str, dict]:
+    """Per cell type, ``(chrom, centre) -> coverage`` of every element, float64 (SIGNAL_WIDTH // SIGNAL_BIN,)
+    values at ``SIGNAL_BIN`` bp steps from ``centre - SIGNAL_WIDTH // 2``.
 
-    The level is the sum, over the cell type's motifs planted in the element, of
-    instances x the motif's strength (:data:`SIGNAL_STRENGTH`), times log-normal noise
-    (sd 0.3), plus a small gamma background every element has. Drawn from its own
-    generator (``seed + 1``), so the binary demo's files do not change.
+    Each planted instance of one of the cell type's motifs adds a triangular bump
+    :data:`FOOTPRINT` bp wide, centred on the instance, as high as the motif's strength
+    (:data:`SIGNAL_STRENGTH`), so an element's total grows with its instances and their
+    strengths and the shape follows where they lie. The element's bumps share one
+    log-normal noise factor (sd 0.3); a small gamma background spans the whole element.
+    Drawn from its own generator (``seed + 1``), so the binary demo's files do not change.
     """
     rng = np.random.default_rng(seed + 1)
+    half = SIGNAL_WIDTH // 2
+    offsets = np.arange(-half, half, SIGNAL_BIN) + SIGNAL_BIN / 2  # bin midpoints relative to the centre
+    wide = 1.0 - np.abs(offsets) / half
     out = {}
     for cell, motifs in CELL_TYPES.items():
-        levels = {}
-        for key, inst in planted.items():
-            drive = sum(n * SIGNAL_STRENGTH[m] for m, n in inst.items() if m in motifs)
-            levels[key] = drive * float(rng.lognormal(0.0, 0.3)) + float(rng.gamma(1.0, 0.3))
-        out[cell] = levels
+        profiles = {}
+        for (chrom, centre), inst in planted.items():
+            bumps = np.zeros_like(offsets)
+            for motif, mids in inst.items():
+                if motif in motifs:
+                    for mid in mids:
+                        tri = 1.0 - np.abs(offsets - (mid - centre)) / (FOOTPRINT / 2)
+                        bumps += SIGNAL_STRENGTH[motif] * np.clip(tri, 0.0, None)
+            profiles[(chrom, centre)] = bumps * float(rng.lognormal(0.0, 0.3)) + float(rng.gamma(1.0, 0.3)) * wide
+        out[cell] = profiles
     return out
 
 
 def write_signal(out: Path, planted: dict, seed: int) -> None:
-    """``signal/{cell}.bw``: per element a triangular bump of ``SIGNAL_WIDTH`` bp around its
-    centre, peak height = its level (:func:`element_levels`), in ``SIGNAL_BIN`` bp steps; no data elsewhere."""
+    """``signal/{cell}.bw``: per element its coverage (:func:`element_profiles`) over
+    ``SIGNAL_WIDTH`` bp around its centre in ``SIGNAL_BIN`` bp steps; no data elsewhere."""
     import pyBigWig
 
     (out / "signal").mkdir(parents=True, exist_ok=True)
-    half = SIGNAL_WIDTH // 2
-    offsets = np.arange(-half, half, SIGNAL_BIN)
-    shape = 1.0 - np.abs(offsets + SIGNAL_BIN / 2) / half
-    for cell, levels in element_levels(planted, seed).items():
+    for cell, profiles in element_profiles(planted, seed).items():
         bw = pyBigWig.open(str(out / "signal" / f"{cell}.bw"), "w")
         bw.addHeader(list(CHROMS.items()))
         for chrom in CHROMS:
-            for (c, centre), level in sorted(levels.items()):
+            for (c, centre), values in sorted(profiles.items()):
                 if c == chrom:
-                    values = np.round(level * shape, 3).tolist()
-                    bw.addEntries(chrom, centre - half, values=values, span=SIGNAL_BIN, step=SIGNAL_BIN)
+                    start = centre - SIGNAL_WIDTH // 2
+                    bw.addEntries(chrom, start, values=np.round(values, 3).tolist(), span=SIGNAL_BIN, step=SIGNAL_BIN)
         bw.close()
 
 

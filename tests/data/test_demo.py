@@ -75,16 +75,17 @@ def test_demo_signal_grows_with_planted_instances(tmp_path):
     rng = np.random.default_rng(3)
     planted = {}
     for i in range(300):  # elements every 3 kb on chr2, 0-5 GATA1::TAL1 instances, some with SPI1
-        inst = {"GATA1::TAL1": int(rng.integers(0, 6))}
+        centre = 5_000 + 3_000 * i
+        inst = {"GATA1::TAL1": (centre + rng.integers(-80, 80, int(rng.integers(0, 6)))).tolist()}
         if i % 3 == 0:
-            inst["SPI1"] = 4  # not an erythroid motif: adds nothing to erythroid coverage
-        planted[("chr2", 5_000 + 3_000 * i)] = inst
+            inst["SPI1"] = (centre + rng.integers(-80, 80, 4)).tolist()  # not erythroid: adds nothing there
+        planted[("chr2", centre)] = inst
     demo.write_signal(tmp_path, planted, seed=1)
     bw = open_bigwig(str(tmp_path / "signal" / "erythroid.bw"))
     starts = np.array([c - 150 for _, c in planted])
     sums, _, _, negative = window_sums(bw, "chr2", starts, 300, 200)
     bw.close()
-    gata = np.array([p["GATA1::TAL1"] for p in planted.values()])
+    gata = np.array([len(p["GATA1::TAL1"]) for p in planted.values()])
     assert negative == 0 and np.corrcoef(np.log1p(sums), gata)[0, 1] > 0.8
     assert sums[gata == 0].max() < sums[gata == 5].min()  # no instance: background only
     spi1 = np.array(["SPI1" in p for p in planted.values()])
@@ -95,3 +96,24 @@ def test_demo_signal_grows_with_planted_instances(tmp_path):
     lymph, _, _, _ = window_sums(bw, "chr2", starts, 300, 200)
     bw.close()
     assert lymph[spi1].mean() > 5 * lymph[~spi1].mean()
+
+
+def test_demo_signal_peaks_where_the_instances_lie(tmp_path):
+    """--signal: the coverage of an element peaks at its planted instance, not at its centre,
+    so profile mode has a shape to learn from the sequence."""
+    import pyBigWig
+
+    rng = np.random.default_rng(4)
+    offsets = rng.integers(-80, 80, 200)
+    planted = {
+        ("chr2", 5_000 + 3_000 * i): {"GATA1::TAL1": [5_000 + 3_000 * i + int(d)]} for i, d in enumerate(offsets)
+    }
+    demo.write_signal(tmp_path, planted, seed=1)
+    bw = pyBigWig.open(str(tmp_path / "signal" / "erythroid.bw"))
+    found = []
+    for chrom, centre in planted:
+        values = np.nan_to_num(np.array(bw.values(chrom, centre - 250, centre + 250)))
+        found.append(int(values.argmax()) - 250)
+    bw.close()
+    assert np.abs(np.array(found) - offsets).max() <= demo.SIGNAL_BIN  # the peak sits on the instance
+    assert np.std(found) > 30  # and moves with it
