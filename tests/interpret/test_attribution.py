@@ -173,3 +173,49 @@ def test_windows_positives_first_seeded():
     rows = at.select_windows(y, ok, 0, 4, seed=5)
     assert set(rows[:2]) == {1, 3} and 4 not in rows
     assert list(rows) == list(at.select_windows(y, ok, 0, 4, seed=5))
+
+
+class ProfileScanner(nn.Module):
+    """CTCF's log-odds on both strands, ReLU, averaged into bins: (N, 2, B) profile outputs (task 1: its negative)."""
+
+    def __init__(self, ppm: np.ndarray, bin_bp: int = 20) -> None:
+        super().__init__()
+        w = np.log2((ppm + 0.01) / 0.25)
+        self.conv = nn.Conv1d(4, 2, ppm.shape[1], padding="same")
+        self.act, self.pool = nn.ReLU(), nn.AvgPool1d(bin_bp)
+        with torch.no_grad():
+            self.conv.weight[:] = torch.tensor(np.stack([w, w[::-1, ::-1].copy()]), dtype=torch.float32)
+            self.conv.bias[:] = -float(w.max(axis=0).sum()) * 0.5
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        track = self.pool(self.act(self.conv(x)).sum(dim=1, keepdim=True))
+        return torch.cat([track, -track], dim=1)
+
+
+def test_profile_outputs_attribute_the_task_mean_over_bins(jaspar):
+    """Profile mode: a task's output is its mean over bins, the windows with the most coverage come
+    first, and the contributions of a profile model mark the planted bases."""
+    torch.manual_seed(0)
+    ppm = jaspar.ppms[jaspar.index(CTCF)]
+    x, labels, mask = planted(ppm, 60, seed=5)
+    model = ProfileScanner(ppm)
+    wrapped = at.TaskLogit(model, 0)
+    xt = torch.from_numpy(x.astype(np.float32))
+    assert torch.allclose(wrapped(xt)[:, 0], model(xt)[:, 0].mean(dim=1))
+    assert torch.equal(at.TaskLogit(model, 1)(xt), -wrapped(xt))
+    rng = np.random.default_rng(1)
+    y = (labels[:, :, None] * 50 + rng.gamma(1.0, 1.0, (60, 2, 10))).astype(np.float32)  # coverage at the sites
+    high = at.high_target(y)
+    assert high[:, 0].tolist() == (labels[:, 0] == 1).tolist()  # above the task's median = the motif's windows
+    test = am.TestWindows(x, y, np.array(["chrS"] * 60), np.zeros(60, int), np.full(60, LENGTH))
+    res = am.attribute(model, ["ctcf", "none"], test, at.AttributionSettings(n_windows=20, n_references=4))
+    sc = res.scores[0]
+    assert res.method == at.DEEPLIFT and (labels[sc.rows, 0] == 1).all()  # 20 of the 30 high windows
+    per_base = sc.contributions.sum(axis=1)
+    assert roc_auc_score(mask[sc.rows].ravel(), per_base.ravel()) > 0.8  # as for the logit model above
+
+
+def test_signal_targets_count_windows_above_the_median():
+    y = np.array([[0.0, 1.5], [2.5, 0.0], [0.3, 0.0], [4.0, 0.2]], dtype=np.float32)
+    assert at.high_target(y).tolist() == [[False, True], [True, False], [False, False], [True, True]]
+    assert at.high_target(np.array([[0, 1], [1, 1]], dtype=np.uint8)).tolist() == [[False, True], [True, True]]

@@ -66,7 +66,12 @@ class AttributionSettings:
 
 
 class TaskLogit(nn.Module):
-    """A model reduced to one task's logit: input (N, 4, L) float, output (N, 1)."""
+    """A model reduced to one task's output: input (N, 4, L) float, output (N, 1).
+
+    A (N, T) output gives task ``task``'s logit or predicted signal; a profile
+    output (N, T, B) gives the task's mean over its bins (under the Poisson loss,
+    the mean log rate), a linear reduction, so DeepLIFT/SHAP stays exact.
+    """
 
     def __init__(self, model: nn.Module, task: int) -> None:
         super().__init__()
@@ -76,6 +81,8 @@ class TaskLogit(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.model(x)
+        if y.dim() == 3:
+            return y[:, self.task].mean(dim=1, keepdim=True)
         return y.reshape(y.shape[0], -1)[:, self.task : self.task + 1]
 
 
@@ -102,13 +109,35 @@ def extra_rules() -> dict:
     return {Exp: _nonlinear}
 
 
-def select_windows(y: np.ndarray, x_ok: np.ndarray, task: int, n: int, seed: int) -> np.ndarray:
-    """Rows for one task: its positives first (seeded order), then negatives, ``n`` in all.
+def high_target(y: np.ndarray) -> np.ndarray:
+    """bool (N, T): the windows that count as each task's positives for attribution and MoDISco.
 
     Parameters
     ----------
     y : numpy.ndarray
-        (N, T) 0/1 labels.
+        (N, T) 0/1 labels, (N, T) float signal, or (N, T, B) float profile.
+
+    Returns
+    -------
+    numpy.ndarray
+        Labels: label 1. Signal and profile targets (a profile summed over its bins):
+        above the task's median over these windows, and above zero.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and np.isin(y, (0, 1)).all():
+        return y > 0
+    strength = y.sum(axis=2) if y.ndim == 3 else y
+    strength = np.nan_to_num(strength.astype(np.float64))
+    return (strength > np.median(strength, axis=0, keepdims=True)) & (strength > 0)
+
+
+def select_windows(y: np.ndarray, x_ok: np.ndarray, task: int, n: int, seed: int) -> np.ndarray:
+    """Rows for one task: its positives (:func:`high_target`) first (seeded order), then the rest, ``n`` in all.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        (N, T) 0/1 labels or signal, or (N, T, B) profile.
     x_ok : numpy.ndarray
         bool (N,) windows usable for attribution (no unknown bases).
 
@@ -118,8 +147,9 @@ def select_windows(y: np.ndarray, x_ok: np.ndarray, task: int, n: int, seed: int
         int64 (min(n, usable),) row indices.
     """
     rng = np.random.default_rng([seed, task])
-    pos = np.flatnonzero((y[:, task] > 0) & x_ok)
-    neg = np.flatnonzero((y[:, task] <= 0) & x_ok)
+    high = high_target(y)[:, task]
+    pos = np.flatnonzero(high & x_ok)
+    neg = np.flatnonzero(~high & x_ok)
     order = np.concatenate([rng.permutation(pos), rng.permutation(neg)])
     return order[:n].astype(np.int64)
 

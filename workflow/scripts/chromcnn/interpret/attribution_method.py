@@ -3,7 +3,10 @@
 For each task: its test windows (positives first, seeded), contributions of its
 logit (DeepLIFT/SHAP or the fallback :mod:`attribution` chose for the model),
 the ISM check on the first few, then MoDISco when the task has enough test
-positives. Outputs: :data:`chromcnn.interpret.methods.ATTRIBUTION`.
+positives. In signal and profile mode the output is the predicted signal (a
+profile's mean over its bins) and the positives are the windows above the task's
+test median (:func:`attribution.high_target`).
+Outputs: :data:`chromcnn.interpret.methods.ATTRIBUTION`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ LOG = logging.getLogger("chromcnn")
 
 @dataclass
 class TestWindows:
-    """The test split: uint8 (N, 4, L) one-hot, (N, T) labels, coordinates."""
+    """The test split: uint8 (N, 4, L) one-hot, targets ((N, T) labels or signal, (N, T, B) profile), coordinates."""
 
     x: np.ndarray
     y: np.ndarray
@@ -73,9 +76,10 @@ def attribute(model, tasks: list[str], test: TestWindows, s: at.AttributionSetti
         res.reason = str(why)
         return res
     LOG.info("attribution method: %s %s", res.method, res.reason)
+    high = at.high_target(test.y)
     for t, name in enumerate(tasks):
         rows = np.sort(at.select_windows(test.y, ok, t, s.n_windows, s.seed))
-        order = np.argsort(-test.y[rows, t].astype(np.int64), kind="stable")  # positives first, genomic order within
+        order = np.argsort(~high[rows, t], kind="stable")  # positives first, genomic order within
         rows = rows[order]
         scores = at.task_scores(model, t, name, test.x[rows], rows, res.method, s)
         res.scores.append(scores)
@@ -100,11 +104,12 @@ def discover(
     keeps diffuse ones from matching, as for filters (:func:`modisco.refine`).
     """
     t0, cfg = time.process_time(), {**mo.MODISCO_DEFAULTS, **s.modisco}
+    high = at.high_target(test.y)
     for t, sc in enumerate(res.scores):
-        positive = test.y[sc.rows, t] > 0
+        positive = high[sc.rows, t]
         n_pos = int(positive.sum())
         if n_pos < cfg["min_positives"]:
-            n_all = int((test.y[:, t] > 0).sum())
+            n_all = int(high[:, t].sum())
             res.skipped[sc.task] = (
                 f"{n_pos} test positives among its windows ({n_all} in the test split; "
                 f"< modisco.min_positives {cfg['min_positives']})"
