@@ -26,9 +26,10 @@ def test_models_train_as_separate_jobs(tmp_path):
     cfg["train"].update(
         architectures=["linear", "cnn"], seeds=[1, 2], max_epochs=2, overrides={"cnn": {"hparams": {"num_filters": 8}}}
     )
-    proc = run_workflow(tmp_path, cfg)
+    ids = ("linear-s1", "linear-s2", "cnn-s1", "cnn-s2")
+    proc = run_workflow(tmp_path, cfg, *(f"results/models/{m}/model.pt" for m in ids))  # training only
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for model_id in ("linear-s1", "linear-s2", "cnn-s1", "cnn-s2"):
+    for model_id in ids:
         out = tmp_path / "results" / "models" / model_id
         saved = torch.load(out / "model.pt", weights_only=False)
         assert saved["model_id"] == model_id and saved["tasks"] == list(cfg["cell_types"])

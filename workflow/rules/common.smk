@@ -321,8 +321,9 @@ def has_planted():
 
 def oracle_models():
     """``["oracle"]`` when ``motifs.planted`` names planted motifs (rule ``oracle`` scores
-    the test split with them, evaluated like a model), else ``[]``."""
-    return ["oracle"] if has_planted() else []
+    the test split with them, evaluated like a model), else ``[]``. None in profile mode:
+    its reference is the mean profile (planted motifs still measure motif recovery)."""
+    return ["oracle"] if has_planted() and target_mode(config) != "profile" else []
 
 
 def reference_models():
