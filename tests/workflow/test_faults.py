@@ -131,7 +131,10 @@ def test_killed_runs_typed_again_end_byte_identical_with_no_temp_file(tmp_path):
     # SIGINT (Ctrl-C) while the test split is encoded, in the run typed again
     interrupted = kill_when(work, signal.SIGINT, parts(work, "test.h5"))
     assert "removed the lock left by a killed run" in interrupted.stdout, interrupted.stdout[-3000:]
-    assert not (work / "results" / "data" / "test.h5").exists()
+    # no partial split: the interrupted job's output is gone, or (when the signal landed just
+    # after its rename, a race no poll interval closes) complete and identical to the reference
+    split = work / "results" / "data" / "test.h5"
+    assert not split.exists() or filecmp.cmp(ref / "results" / "data" / "test.h5", split, shallow=False)
     # the same command once more
     again = run(work, *TARGETS)
     assert again.returncode == 0, again.stderr[-3000:]
