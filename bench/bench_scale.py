@@ -60,6 +60,7 @@ HG38_MB = [
 ]
 UNION_SITES = 2_000_000  # Basset's union sites over 164 cell types
 WINDOW = 600
+CHUNK = 60 * 166_666  # bases written at a time: whole 60-column lines, so every line but a record's last is full
 
 
 def make_genome(path: Path, scale: float, seed: int = 0) -> dict[str, int]:
@@ -73,8 +74,8 @@ def make_genome(path: Path, scale: float, seed: int = 0) -> dict[str, int]:
             n = max(200_000, int(mb * 1e6 * scale))
             sizes[name] = n
             out.write(f">{name}\n".encode())
-            for start in range(0, n, 10_000_000):  # 10 Mb at a time: bounded memory
-                m = min(10_000_000, n - start)
+            for start in range(0, n, CHUNK):  # ~10 Mb at a time: bounded memory
+                m = min(CHUNK, n - start)
                 codes = rng.integers(0, 4, m).astype(np.uint8)
                 codes += 4 * np.repeat(rng.random(m // 5_000 + 1) < 0.5, 5_000)[:m].astype(np.uint8)  # soft-masking
                 seq = letters[codes]

@@ -145,3 +145,21 @@ def test_report_with_the_attribution_section_opens_offline_in_chromium(inp, tmp_
     assert total >= 7 and rendered == total  # every inline figure decoded
     for section in ("Attribution and TF-MoDISco", "Motifs across architectures", "MoDISco skipped: 3 test positives"):
         assert section in dom, section
+
+
+def test_logos_drawn_by_worker_processes_give_the_same_page(inp, tmp_path):
+    from chromcnn.report import figures
+    from chromcnn.report.build import write_report
+
+    with figures.deferred() as calls:
+        uri = figures.logo(np.full((4, 6), 0.25), np.full(4, 0.25))
+    assert figures.PLACEHOLDER.fullmatch(uri) and len(calls) == 1  # deferred: a placeholder, drawn later
+    assert figures.logo(np.full((4, 6), 0.25), np.full(4, 0.25)).startswith("data:image/png;base64,")  # outside
+    pages = []
+    for processes in (1, 2):
+        write_report(inp, tmp_path / f"p{processes}.html", processes=processes)
+        pages.append((tmp_path / f"p{processes}.html").read_text())
+    assert pages[0] == pages[1]
+    assert not figures.PLACEHOLDER.search(pages[0])  # every placeholder filled
+    # the pattern logo, the tracks and the filter logos are all inline PNGs
+    assert len(re.findall(r'src="data:image/png;base64,', pages[0])) >= 7

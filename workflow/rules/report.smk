@@ -31,6 +31,7 @@ rule report:
         "logs/report.log",
     conda:
         "../envs/report.yaml"
+    threads: setting("report", "threads")
     resources:
         mem_mb=4000,
         runtime=30,

@@ -40,7 +40,7 @@ def main(smk, log):
         tracks=list(getattr(i, "tracks", [])),
         peaks=list(getattr(i, "peaks", [])),
     )
-    write_report(inputs, smk.output.html)
+    write_report(inputs, smk.output.html, processes=smk.threads)
     log.info("wrote %s (%.1f MB)", smk.output.html, Path(smk.output.html).stat().st_size / 1e6)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chromcnn.report import figures
 from chromcnn.report.inputs import ReportInputs
 from chromcnn.report.render import render_page
 from chromcnn.report.sections import SECTIONS, Section
@@ -26,6 +27,17 @@ def render_sections(inp: ReportInputs, sections: list[Section] | None = None) ->
     return out
 
 
-def write_report(inp: ReportInputs, out_path: str | Path, sections: list[Section] | None = None) -> None:
-    """Render every section and write the page to ``out_path`` atomically."""
-    render_page(render_sections(inp, sections), out_path)
+def write_report(
+    inp: ReportInputs, out_path: str | Path, sections: list[Section] | None = None, processes: int = 1
+) -> None:
+    """Render every section and write the page to ``out_path`` atomically.
+
+    The logos are drawn after the sections, by up to ``processes`` worker processes;
+    the page is the same for any ``processes``.
+    """
+    with figures.deferred() as calls:
+        rendered = render_sections(inp, sections)
+    uris = figures.render_deferred(calls, processes)
+    for section in rendered:
+        section["html"] = figures.fill(section["html"], uris)
+    render_page(rendered, out_path)
