@@ -67,4 +67,7 @@ reqs=requirements.txt
 # The `chromcnn` command (.venv/bin/chromcnn): this checkout's library, editable, no dependencies;
 # (pip fetches setuptools for the build, as it fetches the pins above).
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+# Compile memelite's Tomtom and tangermeme's shuffle (numba) into their caches now, once
+# (~100 s on 2 cores the first time, ~2 s after), so that no workflow job compiles them.
+.venv/bin/python -m chromcnn.interpret.kernels >&2
 echo "setup: ready ($(.venv/bin/python --version), $(bedtools --version))" >&2

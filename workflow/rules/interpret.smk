@@ -125,7 +125,7 @@ rule attribution:
         "benchmarks/interpret/attribution/{model}.tsv"
     conda:
         "../envs/motifs.yaml"
-    threads: setting("evaluate", "threads")
+    threads: setting("train", "threads")  # backward passes, like training
     resources:
         gpu=1,
         mem_mb=mem_mb_scaled(8000),
