@@ -170,9 +170,9 @@ def test_short_window_is_a_parse_time_error():
 def test_windows_positives_first_seeded():
     y = np.array([[0], [1], [0], [1], [1], [0]])
     ok = np.array([True, True, True, True, False, True])
-    rows = at.select_windows(y, ok, 0, 4, seed=5)
+    rows = at.select_windows(at.high_target(y), ok, 0, 4, seed=5)
     assert set(rows[:2]) == {1, 3} and 4 not in rows
-    assert list(rows) == list(at.select_windows(y, ok, 0, 4, seed=5))
+    assert list(rows) == list(at.select_windows(at.high_target(y), ok, 0, 4, seed=5))
 
 
 class ProfileScanner(nn.Module):
@@ -219,3 +219,20 @@ def test_signal_targets_count_windows_above_the_median():
     y = np.array([[0.0, 1.5], [2.5, 0.0], [0.3, 0.0], [4.0, 0.2]], dtype=np.float32)
     assert at.high_target(y).tolist() == [[False, True], [True, False], [False, False], [True, True]]
     assert at.high_target(np.array([[0, 1], [1, 1]], dtype=np.uint8)).tolist() == [[False, True], [True, True]]
+
+
+def test_skip_message_says_what_positives_are_for_signal_targets(jaspar):
+    x = np.eye(4, dtype=np.uint8)[np.random.default_rng(0).integers(0, 4, (6, LENGTH))].transpose(0, 2, 1)
+    starts = np.arange(6) * LENGTH
+    messages = {}
+    labels, signal = np.array([[0], [1], [0], [1], [1], [0]], np.uint8), np.arange(6.0)[:, None]
+    for kind, y in (("labels", labels), ("signal", signal)):
+        test = am.TestWindows(x, y, np.array(["chrS"] * 6), starts, starts + LENGTH)
+        assert test.high[:, 0].sum() == 3  # labels 1, or the 3 windows above the median
+        res = am.Result(method=at.DEEPLIFT)
+        hyp = np.zeros((6, 4, LENGTH), np.float32)
+        res.scores.append(at.TaskScores("t", np.arange(6), x, hyp, at.DEEPLIFT, np.zeros(6)))
+        am.discover(res, test, jaspar, sp.MatchRule(), np.full(4, 0.25), at.AttributionSettings(modisco={}))
+        messages[kind] = res.skipped["t"]
+    assert messages["labels"].startswith("3 test positives") and "median" not in messages["labels"]
+    assert "positives being the windows above the task's median" in messages["signal"]

@@ -15,7 +15,7 @@ import time
 import pytest
 import yaml
 from conftest import ROOT, needs_realdata
-from workflow_helpers import SNAKEMAKE, run_env
+from workflow_helpers import SNAKEMAKE, job_counts, run_env
 
 pytestmark = pytest.mark.slow  # Snakemake dry runs: a minute or more (slow tier)
 
@@ -23,11 +23,6 @@ pytestmark = pytest.mark.slow  # Snakemake dry runs: a minute or more (slow tier
 def dry_run(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     cmd = [SNAKEMAKE, "-n", "--cores", "1", "--nocolor", *args]
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=run_env(), timeout=600)
-
-
-def job_counts(stdout: str) -> dict[str, int]:
-    table = stdout.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, flags=re.M)}
 
 
 def peak_sources(stdout: str) -> set[str]:

@@ -10,8 +10,7 @@ import subprocess
 import pytest
 import yaml
 from conftest import ROOT, needs_bedtools
-from test_configfile import job_counts
-from workflow_helpers import SNAKEMAKE, run_env
+from workflow_helpers import SNAKEMAKE, job_counts, run_env
 
 pytestmark = [pytest.mark.slow, needs_bedtools]
 

@@ -109,6 +109,12 @@ def extra_rules() -> dict:
     return {Exp: _nonlinear}
 
 
+def are_labels(y: np.ndarray) -> bool:
+    """True for (N, T) 0/1 labels; False for signal (N, T) or profile (N, T, B) targets."""
+    y = np.asarray(y)
+    return bool(y.ndim == 2 and np.isin(y, (0, 1)).all())
+
+
 def high_target(y: np.ndarray) -> np.ndarray:
     """bool (N, T): the windows that count as each task's positives for attribution and MoDISco.
 
@@ -124,20 +130,20 @@ def high_target(y: np.ndarray) -> np.ndarray:
         above the task's median over these windows, and above zero.
     """
     y = np.asarray(y)
-    if y.ndim == 2 and np.isin(y, (0, 1)).all():
+    if are_labels(y):
         return y > 0
     strength = y.sum(axis=2) if y.ndim == 3 else y
     strength = np.nan_to_num(strength.astype(np.float64))
     return (strength > np.median(strength, axis=0, keepdims=True)) & (strength > 0)
 
 
-def select_windows(y: np.ndarray, x_ok: np.ndarray, task: int, n: int, seed: int) -> np.ndarray:
-    """Rows for one task: its positives (:func:`high_target`) first (seeded order), then the rest, ``n`` in all.
+def select_windows(high: np.ndarray, x_ok: np.ndarray, task: int, n: int, seed: int) -> np.ndarray:
+    """Rows for one task: its positives first (seeded order), then the rest, ``n`` in all.
 
     Parameters
     ----------
-    y : numpy.ndarray
-        (N, T) 0/1 labels or signal, or (N, T, B) profile.
+    high : numpy.ndarray
+        bool (N, T): the positives of every task (:func:`high_target`, computed once per split).
     x_ok : numpy.ndarray
         bool (N,) windows usable for attribution (no unknown bases).
 
@@ -147,7 +153,7 @@ def select_windows(y: np.ndarray, x_ok: np.ndarray, task: int, n: int, seed: int
         int64 (min(n, usable),) row indices.
     """
     rng = np.random.default_rng([seed, task])
-    high = high_target(y)[:, task]
+    high = np.asarray(high, dtype=bool)[:, task]
     pos = np.flatnonzero(high & x_ok)
     neg = np.flatnonzero(~high & x_ok)
     order = np.concatenate([rng.permutation(pos), rng.permutation(neg)])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import h5py
 import numpy as np
@@ -27,6 +28,8 @@ from chromcnn.interpret import specificity as sp
 from chromcnn.io.atomic import atomic_path, write_json, write_tsv
 
 LOG = logging.getLogger("chromcnn")
+#: what "positives" means in a skip message for signal and profile targets
+ABOVE_MEDIAN = ", positives being the windows above the task's median"
 
 
 @dataclass
@@ -38,6 +41,11 @@ class TestWindows:
     chrom: np.ndarray
     start: np.ndarray
     end: np.ndarray
+
+    @cached_property
+    def high(self) -> np.ndarray:
+        """bool (N, T): each task's positives for attribution and MoDISco (:func:`attribution.high_target`)."""
+        return at.high_target(self.y)
 
 
 def read_test(path: str) -> TestWindows:
@@ -68,7 +76,7 @@ def attribute(model, tasks: list[str], test: TestWindows, s: at.AttributionSetti
     model = at.prepare(model)
     ok = at.usable(test.x)
     res, t0 = Result(), time.process_time()
-    rows0 = at.select_windows(test.y, ok, 0, max(s.probe_windows, 1), s.seed)
+    rows0 = at.select_windows(test.high, ok, 0, max(s.probe_windows, 1), s.seed)
     try:
         probe = torch.from_numpy(test.x[rows0].astype(np.float32))
         res.method, res.reason = at.choose_method(at.TaskLogit(model, 0), probe, s)
@@ -76,9 +84,9 @@ def attribute(model, tasks: list[str], test: TestWindows, s: at.AttributionSetti
         res.reason = str(why)
         return res
     LOG.info("attribution method: %s %s", res.method, res.reason)
-    high = at.high_target(test.y)
+    high = test.high
     for t, name in enumerate(tasks):
-        rows = np.sort(at.select_windows(test.y, ok, t, s.n_windows, s.seed))
+        rows = np.sort(at.select_windows(high, ok, t, s.n_windows, s.seed))
         order = np.argsort(~high[rows, t], kind="stable")  # positives first, genomic order within
         rows = rows[order]
         scores = at.task_scores(model, t, name, test.x[rows], rows, res.method, s)
@@ -104,14 +112,14 @@ def discover(
     keeps diffuse ones from matching, as for filters (:func:`modisco.refine`).
     """
     t0, cfg = time.process_time(), {**mo.MODISCO_DEFAULTS, **s.modisco}
-    high = at.high_target(test.y)
+    high, meaning = test.high, "" if at.are_labels(test.y) else ABOVE_MEDIAN
     for t, sc in enumerate(res.scores):
         positive = high[sc.rows, t]
         n_pos = int(positive.sum())
         if n_pos < cfg["min_positives"]:
             n_all = int(high[:, t].sum())
             res.skipped[sc.task] = (
-                f"{n_pos} test positives among its windows ({n_all} in the test split; "
+                f"{n_pos} test positives among its windows ({n_all} in the test split{meaning}; "
                 f"< modisco.min_positives {cfg['min_positives']})"
             )
             res.patterns[sc.task] = []
