@@ -143,3 +143,15 @@ def planted_model(planted):
     from chromcnn.inference import load
 
     return load(planted.model)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Test files holding slow tests run first, each file's own order kept.
+
+    The suite runs on two workers, a file to a worker (``-n 2 --dist loadfile`` in
+    pyproject.toml, so that a file's module fixtures are built once). A worker that
+    starts a minutes-long file last leaves the other idle; starting them first lets
+    the short files fill in around them. Order does not change what a test checks.
+    """
+    slow_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)
