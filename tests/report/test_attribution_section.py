@@ -163,3 +163,20 @@ def test_logos_drawn_by_worker_processes_give_the_same_page(inp, tmp_path):
     assert not figures.PLACEHOLDER.search(pages[0])  # every placeholder filled
     # the pattern logo, the tracks and the filter logos are all inline PNGs
     assert len(re.findall(r'src="data:image/png;base64,', pages[0])) >= 7
+
+
+def test_figures_of_other_modules_and_curves_are_deferred_and_drawn_alike():
+    from chromcnn.report import figures
+    from chromcnn.report.inference_sections import ism_logo
+
+    rng = np.random.default_rng(0)
+    y = (rng.random((200, 2)) < 0.3).astype(np.uint8)
+    probs = np.clip(y * 0.4 + rng.random((200, 2)) * 0.6, 0, 1)
+    ism = -np.abs(rng.normal(size=(4, 12)))
+    with figures.deferred() as calls:
+        marks = [ism_logo(ism, "ACGTACGTACGT", "ref"), figures.roc_pr(y, probs, ["a", "b"])]
+    assert all(figures.PLACEHOLDER.fullmatch(m) for m in marks) and len(calls) == 2
+    assert calls[0][0] == "chromcnn.report.inference_sections:ism_logo"  # found again in a worker by module
+    one, two = figures.render_deferred(calls, 1), figures.render_deferred(calls, 2)
+    assert one == two and all(u.startswith("data:image/png;base64,") for u in one)
+    assert one[0] == ism_logo(ism, "ACGTACGTACGT", "ref")  # the same figure as drawn directly

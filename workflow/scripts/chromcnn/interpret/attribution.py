@@ -115,13 +115,15 @@ def are_labels(y: np.ndarray) -> bool:
     return bool(y.ndim == 2 and np.isin(y, (0, 1)).all())
 
 
-def high_target(y: np.ndarray) -> np.ndarray:
+def high_target(y: np.ndarray, labels: bool | None = None) -> np.ndarray:
     """bool (N, T): the windows that count as each task's positives for attribution and MoDISco.
 
     Parameters
     ----------
     y : numpy.ndarray
         (N, T) 0/1 labels, (N, T) float signal, or (N, T, B) float profile.
+    labels : bool, optional
+        :func:`are_labels` of ``y`` when the caller has it; scanned here when None.
 
     Returns
     -------
@@ -130,7 +132,7 @@ def high_target(y: np.ndarray) -> np.ndarray:
         above the task's median over these windows, and above zero.
     """
     y = np.asarray(y)
-    if are_labels(y):
+    if are_labels(y) if labels is None else labels:
         return y > 0
     strength = y.sum(axis=2) if y.ndim == 3 else y
     strength = np.nan_to_num(strength.astype(np.float64))

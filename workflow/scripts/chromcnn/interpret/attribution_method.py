@@ -43,9 +43,14 @@ class TestWindows:
     end: np.ndarray
 
     @cached_property
+    def labels(self) -> bool:
+        """Whether the targets are 0/1 labels (:func:`attribution.are_labels`); scanned once."""
+        return at.are_labels(self.y)
+
+    @cached_property
     def high(self) -> np.ndarray:
         """bool (N, T): each task's positives for attribution and MoDISco (:func:`attribution.high_target`)."""
-        return at.high_target(self.y)
+        return at.high_target(self.y, self.labels)
 
 
 def read_test(path: str) -> TestWindows:
@@ -112,7 +117,7 @@ def discover(
     keeps diffuse ones from matching, as for filters (:func:`modisco.refine`).
     """
     t0, cfg = time.process_time(), {**mo.MODISCO_DEFAULTS, **s.modisco}
-    high, meaning = test.high, "" if at.are_labels(test.y) else ABOVE_MEDIAN
+    high, meaning = test.high, "" if test.labels else ABOVE_MEDIAN
     for t, sc in enumerate(res.scores):
         positive = high[sc.rows, t]
         n_pos = int(positive.sum())

@@ -5,7 +5,8 @@ so the report stays one self-contained file.
 
 Logos are most of the report's work (one matplotlib patch per letter: ~0.2 s a
 filter logo, ~1 s an 80 bp contribution track; a demo report draws ~280). Inside
-:func:`deferred`, the logo functions return a placeholder instead, and
+:func:`deferred`, the logo functions and the ROC/PR curves (``@deferrable``, here and in
+the variant section's ISM logos) return a placeholder instead, and
 :func:`render_deferred` draws them all in worker processes and returns the URIs.
 """
 
@@ -16,6 +17,7 @@ import functools
 import io
 import multiprocessing
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -35,13 +37,17 @@ _pending: list[tuple[str, tuple, dict]] | None = None
 
 
 def deferrable(draw):
-    """Decorator: ``draw`` returns a placeholder inside :func:`deferred`, its data URI outside."""
+    """Decorator: ``draw`` returns a placeholder inside :func:`deferred`, its data URI outside.
+
+    ``draw`` must be a module-level function returning a data URI; a call is recorded as
+    ("module:name", args, kwargs), which pickles to worker processes whatever the arguments' module.
+    """
 
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
         if _pending is None:
             return draw(*args, **kwargs)
-        _pending.append((draw.__name__, args, kwargs))
+        _pending.append((f"{draw.__module__}:{draw.__qualname__}", args, kwargs))
         return f"chromcnn-figure-{len(_pending) - 1}-"
 
     return wrapper
@@ -59,8 +65,9 @@ def deferred() -> Iterator[list[tuple[str, tuple, dict]]]:
 
 
 def _draw(call: tuple[str, tuple, dict]) -> str:
-    name, args, kwargs = call
-    return globals()[name].__wrapped__(*args, **kwargs)
+    where, args, kwargs = call
+    module, name = where.split(":")
+    return getattr(sys.modules[module], name).__wrapped__(*args, **kwargs)
 
 
 def render_deferred(calls: list[tuple[str, tuple, dict]], processes: int = 1) -> list[str]:
@@ -151,6 +158,7 @@ def training_curves(histories: dict[str, pd.DataFrame]) -> str:
     return to_uri(fig)
 
 
+@deferrable
 def roc_pr(y: np.ndarray, probs: np.ndarray, tasks: list[str]) -> str:
     """ROC and precision-recall curves of one model, one line per task."""
     from sklearn.metrics import precision_recall_curve, roc_curve

@@ -11,11 +11,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from chromcnn.report.figures import to_uri
+from chromcnn.report.figures import deferrable, to_uri
 from chromcnn.report.inputs import ReportInputs, fmt, read_json
 from chromcnn.report.render import render_block
 
 
+@deferrable
 def ism_logo(ism: np.ndarray, seq: str, title: str = "") -> str:
     """Logo of a (4, W) mutagenesis matrix: each base of ``seq`` drawn with height = minus the mean
     change in log-odds when it is mutated (tall = the base supports the prediction)."""
