@@ -90,3 +90,22 @@ def test_parse_time_modules_do_not_import_the_trainer_h5py_or_pandas():
 @pytest.mark.parametrize("module", ["chromcnn.inference", "chromcnn.evaluation.metrics"])
 def test_inference_and_evaluation_do_not_import_the_trainer(module):
     assert not [m for m in imported_by(module) if m.startswith("chromcnn.training")]
+
+
+def test_cpu_forward_passes_are_cache_sized_and_give_the_same_outputs(model):
+    from chromcnn.inference.device import CPU_PASS_POSITIONS, pass_rows
+
+    cpu = torch.device("cpu")
+    assert pass_rows(200, cpu, 512) == CPU_PASS_POSITIONS // 200 and pass_rows(200, cpu, 7) == 7
+    assert pass_rows(10**6, cpu, 512) == 4 and pass_rows(1000, torch.device("meta"), 512) == 512  # a GPU: as asked
+
+    seen: list[int] = []
+    hook = model.register_forward_pre_hook(lambda _m, args: seen.append(len(args[0])))
+    try:
+        x = one_hot(CPU_PASS_POSITIONS // 200 * 2 + 3)
+        out = predict(model, x, batch_size=len(x), rc_average=True)
+    finally:
+        hook.remove()
+    rows = CPU_PASS_POSITIONS // 200
+    assert seen == [rows, rows, rows, rows, 3, 3]  # both strands of each cache-sized pass
+    np.testing.assert_allclose(out, predict(model, x, batch_size=1, rc_average=True), rtol=0, atol=1e-6)

@@ -236,3 +236,20 @@ def test_skip_message_says_what_positives_are_for_signal_targets(jaspar):
         messages[kind] = res.skipped["t"]
     assert messages["labels"].startswith("3 test positives") and "median" not in messages["labels"]
     assert "positives being the windows above the task's median" in messages["signal"]
+
+
+def test_pairs_per_pass_follows_the_window_and_never_changes_the_scores():
+    s = at.AttributionSettings(n_references=3)
+    if not torch.cuda.is_available():  # CPU: ~10,000 bp of window-reference pairs per pass
+        assert [s.pairs_per_pass(n) for n in (300, 1000, 10_000, 10)] == [33, 10, 4, 512]
+    assert at.AttributionSettings(batch_size=7).pairs_per_pass(300) == 7  # a configured value wins
+    torch.manual_seed(0)
+    model = at.prepare(models.build("basset", 2, 300))
+    wrapped = at.TaskLogit(model, 1)
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (9, 300)), 4).permute(0, 2, 1).float()
+    refs = at.references(x, 3, 1)
+    runs = [at.deeplift(wrapped, x, refs, at.AttributionSettings(batch_size=b)) for b in (None, 2, 27)]
+    for hyp, delta, _ in runs[1:]:
+        # equal up to float32 summation order (the conv kernels change with the batch)
+        assert (hyp - runs[0][0]).abs().max() <= 1e-5 * runs[0][0].abs().max()
+        assert torch.allclose(delta, runs[0][1], atol=1e-5 * runs[0][2])

@@ -31,6 +31,19 @@ def pick_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
+#: on CPU, a forward pass over about this many bp of windows (rows x length) runs
+#: fastest: its activations stay in cache (basset 1.3-1.6x the windows/s of 128-512
+#: rows at 300 bp and 1 kb, basenji 1.75x at 1 kb; README "Performance")
+CPU_PASS_POSITIONS = 16_000
+
+
+def pass_rows(length: int, device: torch.device, requested: int) -> int:
+    """Rows per forward pass: ``requested`` on a GPU; on CPU at most ``CPU_PASS_POSITIONS // length`` (>= 4)."""
+    if device.type != "cpu":
+        return int(requested)
+    return max(1, min(int(requested), max(4, CPU_PASS_POSITIONS // max(int(length), 1))))
+
+
 def to_input(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:
     """A batch (b, 4, L), uint8 or float, numpy or torch -> float32 tensor on ``device``.
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from chromcnn.errors import InputError
-from chromcnn.inference.device import autocast, to_input
+from chromcnn.inference.device import autocast, pass_rows, to_input
 from chromcnn.io.batches import Batches
 from chromcnn.io.onehot import reverse_complement
 from chromcnn.models.losses import MultiPositiveError, task_labels, task_scores
@@ -80,7 +80,8 @@ def predict(
     bf16 : bool
         bfloat16 autocast (CUDA only).
     batch_size : int
-        Rows per forward pass when ``x`` is one array.
+        Rows read per step when ``x`` is one array; on CPU each step's forward
+        passes take at most ~16,000 bp of windows (:func:`device.pass_rows`).
 
     Returns
     -------
@@ -93,10 +94,11 @@ def predict(
     outs = []
     for xb in batches:
         xt = to_input(xb, device)
-        p = _forward(model, xt, device, bf16, transform)
-        if rc_average:
-            p = 0.5 * (p + _forward(model, reverse_complement(xt), device, bf16, transform))
-        outs.append(p.float().cpu().numpy())
+        for xs in list(_chunks(xt, pass_rows(xt.shape[-1], device, len(xt)))) or [xt]:  # CPU: cache-sized passes
+            p = _forward(model, xs, device, bf16, transform)
+            if rc_average:
+                p = 0.5 * (p + _forward(model, reverse_complement(xs), device, bf16, transform))
+            outs.append(p.float().cpu().numpy())
     if not outs:
         raise ValueError("no sequences to predict")
     return np.concatenate(outs)

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from chromcnn.inference.device import pass_rows
 from chromcnn.interpret.ablation import influence_sums
 from chromcnn.io.onehot import reverse_complement
 from chromcnn.models.common import Exp
@@ -272,7 +273,8 @@ def influence(
     (:mod:`chromcnn.interpret.ablation`); the numbers are the same.
 
     Each pass stacks copies of up to ``batch_size`` sequences, one per filter of a group
-    (about ``rows_per_pass`` rows in all), and sets one filter to its mean in each copy
+    (about ``rows_per_pass`` rows in all; on CPU at most ~16,000 bp of rows,
+    :func:`chromcnn.inference.device.pass_rows`), and sets one filter to its mean in each copy
     (:func:`replaced_in_groups`): the same numbers as one pass per filter, in fewer, larger
     passes.
 
@@ -299,6 +301,7 @@ def influence(
     d_pred = np.full((layer.n_filters, y.shape[1]), np.nan)
     if len(x) == 0:
         return d_loss, d_pred
+    rows_per_pass = pass_rows(x.shape[-1], torch.device(device), rows_per_pass)  # CPU: cache-sized passes
     n_f = len(filters) + 1  # slot 0: intact
     loss_sum, prob_sum = np.zeros(n_f), np.zeros((n_f, y.shape[1]))
     for i in range(0, len(x), batch_size):
