@@ -43,7 +43,7 @@ ISM_COLUMNS = [
 
 #: CPU passes hold about this many window-reference positions (pairs x length):
 #: the library's hooks keep several activations per layer, and on CPU a pass that
-#: fits in cache is faster per window (measured, README "Interpretation speed")
+#: fits in cache is faster per window (measured, README "Performance")
 CPU_POSITIONS_PER_PASS = 10_000
 #: pairs per pass on a GPU, where large batches fill the device
 GPU_PAIRS_PER_PASS = 512
