@@ -116,10 +116,10 @@ def extract(
     device: torch.device,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray]:
     """Sites, PPMs and their description; returns (table, trimmed PPMs by name, activation means)."""
-    rows = pass_rows(x.shape[-1], torch.device(device), s.batch_size)  # CPU: cache-sized passes
-    mean, top = flt.activation_stats(model, layer, _batches(x, rows), device)
+    per_pass = pass_rows(x.shape[-1], torch.device(device), s.batch_size)  # CPU: cache-sized passes
+    mean, top = flt.activation_stats(model, layer, _batches(x, per_pass), device)
     threshold = mean + s.threshold_fraction * (top - mean)
-    counts, n_sites = flt.site_counts(model, layer, _batches(x, rows), threshold, device)
+    counts, n_sites = flt.site_counts(model, layer, _batches(x, per_pass), threshold, device)
     rows, ppms = [], {}
     for f in range(layer.n_filters):
         row = {"filter": f, "n_sites": int(n_sites[f]), "width": layer.width, "threshold": float(threshold[f])}
