@@ -37,11 +37,11 @@ def pick_device(requested: str) -> torch.device:
 CPU_PASS_POSITIONS = 16_000
 
 
-def pass_rows(length: int, device: torch.device, requested: int) -> int:
-    """Rows per forward pass: ``requested`` on a GPU; on CPU at most ``CPU_PASS_POSITIONS // length`` (>= 4)."""
+def pass_rows(length: int, device: torch.device, requested: int, positions: int = CPU_PASS_POSITIONS) -> int:
+    """Rows per pass: ``requested`` on a GPU; on CPU at most ``positions // length`` (>= 4)."""
     if device.type != "cpu":
         return int(requested)
-    return max(1, min(int(requested), max(4, CPU_PASS_POSITIONS // max(int(length), 1))))
+    return max(1, min(int(requested), max(4, positions // max(int(length), 1))))
 
 
 def to_input(x: np.ndarray | torch.Tensor, device: torch.device) -> torch.Tensor:

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from chromcnn.inference.device import pass_rows
 from chromcnn.models.common import Exp
 
 LOG = logging.getLogger("chromcnn")
@@ -75,9 +76,8 @@ class AttributionSettings:
         """
         if self.batch_size:
             return int(self.batch_size)
-        if torch.cuda.is_available():
-            return GPU_PAIRS_PER_PASS
-        return max(4, min(GPU_PAIRS_PER_PASS, CPU_POSITIONS_PER_PASS // max(int(length), 1)))
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return pass_rows(length, device, GPU_PAIRS_PER_PASS, positions=CPU_POSITIONS_PER_PASS)
 
     @classmethod
     def from_config(cls, cfg: dict, seed: int) -> AttributionSettings:
