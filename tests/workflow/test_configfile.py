@@ -134,9 +134,7 @@ def test_a_yaml_mistake_in_a_configfile_is_our_one_line(user_file, case):
     else:
         assert errors[0].startswith(f"chromcnn error: {user_file}:{line}: not valid YAML (")
         assert errors[0].endswith(SYNTAX_FIX)
-    assert seconds < 60, (
-        seconds
-    )  # before Snakemake parses the workflow (about 20 s of it is starting Python under load)
+    # how soon the line comes is printed, not asserted (no timed tests: a loaded CI machine)
     print(f"{case}: {seconds:.1f} s until the error")
 
 

@@ -179,6 +179,25 @@ def job_scripts(work: Path, script: str) -> set[str]:
     return {p.name for p in folder.glob(f"*.{script}")} if folder.is_dir() else set()
 
 
+def job_running(names: set[str]) -> bool:
+    """Whether a process runs one of these script copies (the job's shell or its Python).
+
+    Snakemake starts the job as ``python .snakemake/scripts/<copy>``; a kill sent the moment
+    that process is seen lands inside the job, before its imports are done (a fixed delay
+    after the copy appears did not: on a fast machine the small motif job had finished).
+    """
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:  # the process ended while we looked
+            continue
+        if any(name in cmdline for name in names):
+            return True
+    return False
+
+
 def kill_in(work: Path, rule: str, sig: int, timeout: float = 600) -> str:
     """Type the same command; once ``rule``'s job runs, send ``sig`` to the whole group; its output."""
     script, output = STAGES[rule]
@@ -202,9 +221,11 @@ def kill_in(work: Path, rule: str, sig: int, timeout: float = 600) -> str:
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     deadline = time.monotonic() + timeout
-    while not job_scripts(work, script) - before and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)  # inside the job: its Python is importing (seconds)
+    while proc.poll() is None and time.monotonic() < deadline:
+        new = job_scripts(work, script) - before
+        if new and job_running(new):
+            break
+        time.sleep(0.01)
     assert proc.poll() is None, f"the run ended before {rule} was killed: " + "".join(lines)[-3000:]
     os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
