@@ -94,7 +94,8 @@ def predict(
     outs = []
     for xb in batches:
         xt = to_input(xb, device)
-        for xs in list(_chunks(xt, pass_rows(xt.shape[-1], device, len(xt)))) or [xt]:  # CPU: cache-sized passes
+        # CPU: cache-sized passes (views; an empty batch is one empty pass, as before)
+        for xs in xt.split(pass_rows(xt.shape[-1], device, len(xt))):
             p = _forward(model, xs, device, bf16, transform)
             if rc_average:
                 p = 0.5 * (p + _forward(model, reverse_complement(xs), device, bf16, transform))
