@@ -93,6 +93,21 @@ def test_error_in_first_configfile_is_blamed_on_it_not_the_last(tmp_path):
     assert one_line(exc).startswith(f"{base}:{line_of(base, 'window:')}: config key 'window'")
 
 
+@pytest.mark.parametrize(
+    ("edit", "fix"),
+    [
+        (("window: 300", "window: 0"), "Fix: set window between 1 and 200000 ("),
+        (("    batch_size: null ", "    batch_size: 0 "), "Fix: set interpret.attribution.batch_size to 1 or more ("),
+    ],
+    ids=["two bounds", "no maximum"],
+)
+def test_a_value_out_of_range_gets_the_range_in_words(tmp_path, edit, fix):
+    path = demo_cfg(tmp_path, lambda t: t.replace(*edit))
+    with pytest.raises(InputError) as exc:
+        validate_config(load_yaml(path), SCHEMA, ConfigSources([str(path)]))
+    assert fix in one_line(exc) and " and inf" not in one_line(exc)
+
+
 def test_bad_command_line_value_is_blamed_on_the_command_line(tmp_path):
     base = demo_cfg(tmp_path)
     cfg = load_yaml(base)

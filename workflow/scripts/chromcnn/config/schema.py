@@ -65,14 +65,22 @@ def _schema_error(err: jsonschema.ValidationError, sources: ConfigSources) -> In
     return InputError(f"config key '{key}': {err.message}", _fix_for(err, key), **at)
 
 
+def _bounds(sub: dict) -> str:
+    """A numeric key's allowed range in words: 'between 1 and 9', 'to 1 or more', 'to more than 0'."""
+    low = ("minimum", "{} or more", "") if "minimum" in sub else ("exclusiveMinimum", "more than {}", " (excluded)")
+    high = ("maximum", "{} or less", "") if "maximum" in sub else ("exclusiveMaximum", "less than {}", " (excluded)")
+    if low[0] in sub and high[0] in sub:
+        return f"between {sub[low[0]]}{low[2]} and {sub[high[0]]}{high[2]}"
+    name, words, _ = low if low[0] in sub else high
+    return "to " + words.format(sub[name])
+
+
 def _fix_for(err: jsonschema.ValidationError, key: str) -> str:
     """A concrete fix for a schema violation."""
     sub = err.schema
     desc = sub.get("description", "").rstrip(".")
     if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        low = sub.get("minimum", sub.get("exclusiveMinimum", "-inf"))
-        high = sub.get("maximum", sub.get("exclusiveMaximum", "inf"))
-        return f"set {key} between {low} and {high} ({desc})"
+        return f"set {key} {_bounds(sub)} ({desc})"
     if err.validator == "enum":
         return f"set {key} to one of: {', '.join(map(str, sub['enum']))}"
     if err.validator == "type":
