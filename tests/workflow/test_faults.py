@@ -11,6 +11,7 @@ kills the rest in training (SIGKILL), in the motif job (SIGINT) and in the repor
 
 from __future__ import annotations
 
+import base64
 import filecmp
 import os
 import re
@@ -113,6 +114,13 @@ def parts(work: Path, name: str):
     return ready
 
 
+def mark_incomplete(work: Path, output: str) -> None:
+    """Snakemake's "incomplete" marker for ``output`` (its record: the path, url-safe base64)."""
+    folder = work / ".snakemake" / "incomplete"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / base64.urlsafe_b64encode(output.encode()).decode()).write_text('{"external_jobid": null}')
+
+
 def test_killed_runs_typed_again_end_byte_identical_with_no_temp_file(tmp_path):
     ref, work = tmp_path / "ref", tmp_path / "work"
     write_demo(ref)
@@ -123,6 +131,13 @@ def test_killed_runs_typed_again_end_byte_identical_with_no_temp_file(tmp_path):
     (ref / "resources" / "genome" / "demo.fa.fai").unlink()
     dry = run(ref, "-n", *TARGETS)
     assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-2000:]
+    # a signal between a job's rename and Snakemake's record of the job leaves a finished file
+    # marked incomplete: the same command reruns that job (profiles/default: rerun-incomplete)
+    mark_incomplete(ref, "results/data/test.h5")
+    rerun = run(ref, *TARGETS)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert re.findall(r"rule (\w+):", rerun.stdout + rerun.stderr) == ["encode_split"], rerun.stderr[-3000:]
+    assert not list((ref / ".snakemake" / "incomplete").rglob("*"))
 
     # SIGKILL of everything while build_windows writes windows.tsv.gz: a power cut, a time limit
     killed = kill_when(work, signal.SIGKILL, parts(work, "windows.tsv.gz"))
@@ -138,7 +153,7 @@ def test_killed_runs_typed_again_end_byte_identical_with_no_temp_file(tmp_path):
     # the same command once more
     again = run(work, *TARGETS)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert leftovers(work) == []
+    assert leftovers(work) == [] and not list((work / ".snakemake" / "incomplete").rglob("*"))
     for target in TARGETS:
         assert filecmp.cmp(ref / target, work / target, shallow=False), target
 
