@@ -70,15 +70,30 @@ def _draw(call: tuple[str, tuple, dict]) -> str:
     return getattr(sys.modules[module], name).__wrapped__(*args, **kwargs)
 
 
+#: the calls :func:`render_deferred` hands to its forked workers (set only while they run)
+_forked: list[tuple[str, tuple, dict]] = []
+
+
+def _draw_forked(index: int) -> str:
+    return _draw(_forked[index])
+
+
 def render_deferred(calls: list[tuple[str, tuple, dict]], processes: int = 1) -> list[str]:
     """Data URIs of the collected ``calls``, in order, drawn by up to ``processes`` forked workers.
 
-    The PNG bytes do not depend on ``processes`` (each figure is drawn on its own).
+    The workers inherit ``calls`` through the fork and receive only their indices, so the
+    arrays a figure is drawn from (a ROC/PR curve's labels and probabilities: windows x
+    tasks) are never pickled; only the PNG URIs come back. The PNG bytes do not depend on
+    ``processes`` (each figure is drawn on its own).
     """
     if processes <= 1 or len(calls) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_draw(c) for c in calls]
-    with multiprocessing.get_context("fork").Pool(min(processes, len(calls))) as pool:
-        return pool.map(_draw, calls, chunksize=max(1, len(calls) // (4 * processes)))
+    _forked[:] = calls
+    try:
+        with multiprocessing.get_context("fork").Pool(min(processes, len(calls))) as pool:
+            return pool.map(_draw_forked, range(len(calls)), chunksize=max(1, len(calls) // (4 * processes)))
+    finally:
+        _forked.clear()
 
 
 def fill(html: str, uris: list[str]) -> str:
