@@ -67,12 +67,13 @@ def _schema_error(err: jsonschema.ValidationError, sources: ConfigSources) -> In
 
 def _bounds(sub: dict) -> str:
     """A numeric key's allowed range in words: 'between 1 and 9', 'to 1 or more', 'to more than 0'."""
-    low = ("minimum", "{} or more", "") if "minimum" in sub else ("exclusiveMinimum", "more than {}", " (excluded)")
-    high = ("maximum", "{} or less", "") if "maximum" in sub else ("exclusiveMaximum", "less than {}", " (excluded)")
-    if low[0] in sub and high[0] in sub:
-        return f"between {sub[low[0]]}{low[2]} and {sub[high[0]]}{high[2]}"
-    name, words, _ = low if low[0] in sub else high
-    return "to " + words.format(sub[name])
+    low, high = sub.get("minimum", sub.get("exclusiveMinimum")), sub.get("maximum", sub.get("exclusiveMaximum"))
+    low_open, high_open = "minimum" not in sub, "maximum" not in sub
+    if low is not None and high is not None:
+        return f"between {low}{' (excluded)' * low_open} and {high}{' (excluded)' * high_open}"
+    if low is not None:
+        return f"to more than {low}" if low_open else f"to {low} or more"
+    return f"to less than {high}" if high_open else f"to {high} or less"
 
 
 def _fix_for(err: jsonschema.ValidationError, key: str) -> str:

@@ -94,7 +94,7 @@ def predict(
     outs = []
     for xb in batches:
         xt = to_input(xb, device)
-        # CPU: cache-sized passes (views; an empty batch is one empty pass, as before)
+        # CPU: cache-sized passes (views of the batch; an empty batch is one empty pass)
         for xs in xt.split(pass_rows(xt.shape[-1], device, len(xt))):
             p = _forward(model, xs, device, bf16, transform)
             if rc_average:
