@@ -114,6 +114,11 @@ def parts(work: Path, name: str):
     return ready
 
 
+def incomplete_markers(work: Path) -> list[Path]:
+    """Snakemake's "incomplete" markers under ``work`` (a job it started and never recorded done)."""
+    return list((work / ".snakemake" / "incomplete").rglob("*"))
+
+
 def mark_incomplete(work: Path, output: str) -> None:
     """Snakemake's "incomplete" marker for ``output`` (its record: the path, url-safe base64)."""
     folder = work / ".snakemake" / "incomplete"
@@ -137,7 +142,7 @@ def test_killed_runs_typed_again_end_byte_identical_with_no_temp_file(tmp_path):
     rerun = run(ref, *TARGETS)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert re.findall(r"rule (\w+):", rerun.stdout + rerun.stderr) == ["encode_split"], rerun.stderr[-3000:]
-    assert not list((ref / ".snakemake" / "incomplete").rglob("*"))
+    assert incomplete_markers(ref) == []
 
     # SIGKILL of everything while build_windows writes windows.tsv.gz: a power cut, a time limit
     killed = kill_when(work, signal.SIGKILL, parts(work, "windows.tsv.gz"))
@@ -154,7 +159,7 @@ def test_killed_runs_typed_again_end_byte_identical_with_no_temp_file(tmp_path):
     # the same command once more
     again = run(work, *TARGETS)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert leftovers(work) == [] and not list((work / ".snakemake" / "incomplete").rglob("*"))
+    assert leftovers(work) == [] and incomplete_markers(work) == []
     for target in TARGETS:
         assert filecmp.cmp(ref / target, work / target, shallow=False), target
 
@@ -274,7 +279,7 @@ def test_killed_in_every_later_stage_typed_again_ends_byte_identical(tmp_path):
     again = run(work)
     assert "removed the lock left by a killed run" in again.stdout + again.stderr
     assert again.returncode == 0, again.stderr[-3000:]
-    assert leftovers(work) == [] and not list((work / ".snakemake" / "incomplete").rglob("*"))
+    assert leftovers(work) == [] and incomplete_markers(work) == []
     locks = work / ".snakemake" / "locks"
     assert not (locks.is_dir() and any(locks.iterdir()))
     expected, got = output_files(ref), output_files(work)
